@@ -1,0 +1,11 @@
+"""redraft: a git-native blog engine.
+
+A blog is a git repository of Markdown posts; `build_site` turns its HEAD commit into a static
+site whose every date, revision and feed entry is read from git history.
+"""
+
+from .build import BuildResult, build_site
+from .errors import RedraftError
+
+__version__ = "0.1.0"
+__all__ = ["BuildResult", "RedraftError", "build_site", "__version__"]

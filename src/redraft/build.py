@@ -1,0 +1,563 @@
+"""The build: from a commit of the blog to a complete site, swapped in only when all succeeded.
+
+Owns the order of the pipeline (settings, history, posts, pages, feeds) and the output folder.
+Pages are written into a fresh sibling folder that replaces the old site in one rename, so a
+failed build leaves the previous site as it was. Large sites are written on all cores.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import shutil
+import signal
+import tempfile
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import git
+from pygments.formatters import HtmlFormatter
+
+from . import history
+from .cache import FOLDER as CACHE_FOLDER
+from .cache import Cache, cache_key, cached_log
+from .config import Settings, load_settings
+from .content import (
+    COMMITTED,
+    UNTRACKED,
+    Inventory,
+    Post,
+    Source,
+    parse_post,
+    read_inventory,
+    url_for,
+)
+from .diffs import DIFF_VERSION, WordDiff, word_diff
+from .errors import RedraftError
+from .feeds import revision_feed, site_feed
+from .history import Trail
+from .markdown import RENDERER_VERSION, Rendered, count_words, render_markdown
+from .render import (
+    PostView,
+    RevisionView,
+    json_ld,
+    render_page,
+    tag_url,
+    template_environment,
+    theme_dirs,
+    timeline,
+)
+
+RECENTLY_REVISED = 5
+# Below this many posts per core, starting worker processes costs more than it saves.
+POSTS_PER_WORKER = 100
+# Posts written as one batch, their history blobs read from git in one go (bounds memory).
+BLOBS_READ_AHEAD = 200
+
+Progress = Callable[[str, int, int], None]
+
+
+def _silent(stage: str, done: int, total: int) -> None:
+    """The progress report of a build nobody watches."""
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    output: Path
+    posts: int
+    files: int
+    commit: str | None
+    untracked: list[str]
+    modified: list[str]
+
+
+def build_site(
+    root: Path,
+    *,
+    output: Path | None = None,
+    drafts: bool = False,
+    base_url: str | None = None,
+    allow_shallow: bool = False,
+    cache: bool = True,
+    progress: Progress | None = None,
+) -> BuildResult:
+    """Build the blog in `root` into `output` (default: the `output` setting, `_site`).
+
+    With `cache`, rendered Markdown and diffs are kept in .redraft-cache/ for the next build.
+    `progress(stage, done, total)` is called as stages advance.
+    """
+    report = progress or _silent
+    root = root.resolve()
+    settings = load_settings(root, base_url=base_url)
+    target = (output or root / settings.output).resolve()
+    check_output_folder(target, root)
+    repo, head = open_for_build(root, drafts=drafts, allow_shallow=allow_shallow)
+    inventory = read_inventory(repo, settings, drafts=drafts)
+    cache_dir = root / CACHE_FOLDER if cache else None
+    report("history", 0, 1)
+    posts = _posts(repo, inventory, settings, drafts=drafts, cache_dir=cache_dir)
+    report("history", 1, 1)
+    cache_path = cache_dir / "cache.sqlite3" if cache_dir else None
+    with _fresh_folder(target) as folder:
+        files = _write_site(folder, target, posts, inventory, settings, head, cache_path, report)
+    return BuildResult(
+        output=target,
+        posts=len(posts),
+        files=files,
+        commit=head,
+        untracked=inventory.untracked,
+        modified=inventory.modified,
+    )
+
+
+def check_output_folder(target: Path, root: Path) -> None:
+    """Refuse an output folder whose replacement would destroy something that is not a site.
+
+    A build replaces the whole output folder, so `--output .` must never be able to take the
+    repository (or anything holding it) with it.
+    """
+    if target == root or root.is_relative_to(target):
+        raise RedraftError(
+            f"refusing to build into {target}: it holds the blog's repository, which the build "
+            "would replace; choose a folder of its own, such as _site"
+        )
+    if (root / ".git").exists() and target.is_relative_to(root / ".git"):
+        raise RedraftError(f"refusing to build into {target}: it is inside .git")
+    occupied = target.is_dir() and any(target.iterdir())
+    if occupied and ((target / ".git").exists() or not (target / "index.html").is_file()):
+        raise RedraftError(
+            f"refusing to build into {target}: it is not empty and does not look like a "
+            "site redraft built; choose an empty folder or remove it first"
+        )
+
+
+def open_for_build(
+    root: Path, *, drafts: bool, allow_shallow: bool
+) -> tuple[git.Repo | None, str | None]:
+    """The repository and its HEAD, or a RedraftError saying why a build cannot use them."""
+    try:
+        repo = history.open_repo(root)
+    except RedraftError:
+        if drafts:
+            return None, None
+        raise
+    head = history.head_commit(repo)
+    if head is None and not drafts:
+        raise RedraftError(
+            "this repository has no commits yet: commit your posts to publish them "
+            "(git add posts && git commit), or preview them with --drafts"
+        )
+    if head is not None and not allow_shallow and history.is_shallow(repo):
+        raise RedraftError(SHALLOW_MESSAGE + ", or pass --allow-shallow to build anyway")
+    return repo, head
+
+
+SHALLOW_MESSAGE = (
+    "this clone has only the latest commit, not the history redraft reads dates from, so "
+    "every post would get the same date. Fetch the full history with `git fetch --unshallow` "
+    "(in GitHub Actions: actions/checkout with `fetch-depth: 0`)"
+)
+
+
+def _posts(
+    repo: git.Repo | None,
+    inventory: Inventory,
+    settings: Settings,
+    *,
+    drafts: bool,
+    cache_dir: Path | None,
+) -> list[Post]:
+    trails: dict[str, Trail] = {}
+    if repo is not None and history.head_commit(repo):
+        trails = history.read_trails(
+            repo,
+            settings.posts,
+            [s.path for s in inventory.sources if s.status != UNTRACKED],
+            minor_markers=settings.minor_markers,
+            committer_dates=settings.dates == "committer",
+            log=cached_log(repo, settings.posts, cache_dir),
+        )
+    posts = [parse_post(s, trails.get(s.path), zone=settings.zone) for s in inventory.sources]
+    if not drafts:
+        posts = [p for p in posts if not p.draft]
+    _check_unique_urls(posts)
+    return sorted(posts, key=_newest_first)
+
+
+def _newest_first(post: Post) -> tuple:
+    stamp = post.published.timestamp() if post.published else float("inf")
+    return (-stamp, post.url)
+
+
+def _check_unique_urls(posts: list[Post]) -> None:
+    seen: dict[str, str] = {}
+    for post in posts:
+        if post.url in seen:
+            raise RedraftError(
+                f"{seen[post.url]} and {post.source} would both be published at /{post.url}; "
+                "rename or remove one of them"
+            )
+        seen[post.url] = post.source
+
+
+@contextmanager
+def _fresh_folder(target: Path) -> Iterator[Path]:
+    """A new folder beside `target` that replaces it when the block finishes without error."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fresh = Path(tempfile.mkdtemp(prefix=f".{target.name}-new-", dir=target.parent))
+    try:
+        yield fresh
+    except BaseException:
+        shutil.rmtree(fresh, ignore_errors=True)
+        raise
+    fresh.chmod(0o755)
+    if target.exists():
+        retired = Path(tempfile.mkdtemp(prefix=f".{target.name}-old-", dir=target.parent))
+        os.replace(target, retired / target.name)
+        os.replace(fresh, target)
+        shutil.rmtree(retired, ignore_errors=True)
+    else:
+        os.replace(fresh, target)
+
+
+class _Writer:
+    """Writes site files under one folder, refusing any path that would leave it.
+
+    A file whose bytes equal the previous build's is hard-linked from it instead of written,
+    so unchanged pages keep their modification times and cost no disk writes.
+    """
+
+    def __init__(self, folder: Path, previous: Path | None = None) -> None:
+        self.folder = folder
+        self.previous = previous if previous and previous.is_dir() else None
+        self.count = 0
+
+    def write(self, path: str, data: str | bytes) -> None:
+        if not path or path.endswith("/"):
+            path += "index.html"
+        relative = os.path.normpath(path.lstrip("/"))
+        if relative.startswith("..") or os.path.isabs(relative):
+            raise RedraftError(f"refusing to write {path!r}: it lies outside the output folder")
+        target = self.folder / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        content = data.encode("utf-8") if isinstance(data, str) else data
+        if not self._link_unchanged(relative, content, target):
+            target.write_bytes(content)
+        self.count += 1
+
+    def _link_unchanged(self, relative: str, content: bytes, target: Path) -> bool:
+        if self.previous is None:
+            return False
+        old = self.previous / relative
+        try:
+            if old.stat().st_size != len(content) or old.read_bytes() != content:
+                return False
+            os.link(old, target)
+        except OSError:
+            return False
+        return True
+
+
+def _page(writer: _Writer, env, path: str, template: str, **context: object) -> None:
+    """Render `template` for the page at `path` (its canonical address) and write it."""
+    writer.write(path, render_page(env, template, canonical=path, **context))
+
+
+def _write_site(
+    folder: Path,
+    previous: Path,
+    posts: list[Post],
+    inventory: Inventory,
+    settings: Settings,
+    head: str | None,
+    cache_path: Path | None,
+    report: Progress,
+) -> int:
+    env = template_environment(settings)
+    writer = _Writer(folder, previous)
+    common = {"commit": head}
+    job = _PostJob(settings, folder, previous, head, cache_path)
+    views, entries, files = _write_posts(posts, job, report)
+    report("site pages", 0, 1)
+    Cache(cache_path).save(entries)
+    bodies = {view.url: view.rendered.html for view in views}
+
+    living = sorted(
+        (v for v in views if v.living),
+        key=lambda v: (-(v.post.updated.timestamp() if v.post.updated else 0), v.url),
+    )[:RECENTLY_REVISED]
+    _page(writer, env, "", "index.html", views=views, revised=living, **common)
+    _write_tags(writer, env, views, common)
+    writer.write("feed.xml", site_feed(views, settings, bodies))
+    latest = max((v.post.updated for v in views if v.post.updated), default=None)
+    writer.write(
+        "sitemap.xml", render_page(env, "sitemap.xml", views=views, latest=latest, **common)
+    )
+    writer.write("robots.txt", render_page(env, "robots.txt", **common))
+    _page(writer, env, "404.html", "404.html", **common)
+    if settings.cname:
+        writer.write("CNAME", settings.cname.strip() + "\n")
+    _write_redirects(writer, env, views, common)
+    for asset in inventory.assets:
+        writer.write(asset.path, asset.data)
+    _write_static(writer, settings.source)
+    report("site pages", 1, 1)
+    return writer.count + files
+
+
+@dataclass(frozen=True)
+class _PostJob:
+    """What a process needs to write posts' pages; small enough to send to a worker."""
+
+    settings: Settings
+    folder: Path
+    previous: Path
+    head: str | None
+    cache_path: Path | None
+
+
+def _write_posts(
+    posts: list[Post], job: _PostJob, report: Progress
+) -> tuple[list[PostView], dict[str, str], int]:
+    """Write every post's pages, on all cores for a large site; views come back in post order."""
+    workers = min(os.cpu_count() or 1, len(posts) // POSTS_PER_WORKER)
+    batch_size = max(1, min(BLOBS_READ_AHEAD, len(posts) // (workers * 4 or 1)))
+    batches = [posts[i : i + batch_size] for i in range(0, len(posts), batch_size)]
+    results, done = [], 0
+    report("posts", done, len(posts))
+    if workers <= 1:
+        for batch in batches:
+            results.append(_write_batch(job, batch))
+            done += len(batch)
+            report("posts", done, len(posts))
+    else:
+        context = multiprocessing.get_context("spawn")
+        pool = ProcessPoolExecutor(
+            max_workers=workers, mp_context=context, initializer=_leave_interrupts_to_parent
+        )
+        try:
+            for result in pool.map(_write_batch, [job] * len(batches), batches):
+                results.append(result)
+                done += len(result[0])
+                report("posts", done, len(posts))
+        finally:
+            # On Ctrl-C or an error, queued batches are dropped rather than waited for.
+            pool.shutdown(cancel_futures=True)
+    views = [view for batch_views, _, _ in results for view in batch_views]
+    entries = {k: v for _, found, _ in results for k, v in found.items()}
+    return views, entries, sum(count for _, _, count in results)
+
+
+def _leave_interrupts_to_parent() -> None:
+    """Workers ignore Ctrl-C: the parent stops the pool, and no worker prints a traceback."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _write_batch(job: _PostJob, posts: list[Post]) -> tuple[list[PostView], dict[str, str], int]:
+    """Write the pages of `posts`; returns their views (without diffs), new cache entries, and
+    the number of files written. Runs in a worker process for large sites."""
+    pages = _PostPages(job)
+    blobs = pages.read_ahead(posts)
+    views = [pages.write(post, blobs) for post in posts]
+    return views, pages.cache.new, pages.writer.count
+
+
+class _PostPages:
+    """Writes a post's page, history page, snapshots and revision feed, rendering each distinct
+    blob once and each diff once, through the cache."""
+
+    def __init__(self, job: _PostJob) -> None:
+        self.settings = job.settings
+        self.env = template_environment(job.settings)
+        self.repo = history.open_repo(job.settings.source) if job.head else None
+        self.writer = _Writer(job.folder, job.previous)
+        self.cache = Cache(job.cache_path)
+        # Post pages leave out the HEAD commit: a new commit elsewhere must not change their bytes.
+        self.common = {"commit": None}
+        self._renders: dict[tuple[str, str], Rendered] = {}
+
+    def read_ahead(self, posts: list[Post]) -> dict[str, bytes]:
+        """Every blob the posts' histories need, in one read."""
+        if self.repo is None:
+            return {}
+        wanted = set().union(*(history.trail_blobs(p.trail) for p in posts))
+        return history.read_blobs(self.repo, wanted)
+
+    def write(self, post: Post, blobs: dict[str, bytes]) -> PostView:
+        revisions, snapshots, changes = self._revisions(post, blobs)
+        former = sorted({url_for(r.revision.path) for r in revisions} - {post.url})
+        view = PostView(
+            post=post,
+            rendered=self.render(post),
+            revisions=tuple(revisions),
+            former_urls=tuple(former),
+        )
+        settings = self.settings
+        show_toc = (
+            post.toc if post.toc is not None else view.rendered.words >= settings.toc_min_words
+        )
+        _page(
+            self.writer,
+            self.env,
+            post.url,
+            "post.html",
+            view=view,
+            json_ld=json_ld(view, settings),
+            timeline=timeline(view) if view.living else None,
+            show_toc=show_toc and len(view.rendered.toc) > 1,
+            **self.common,
+        )
+        if revisions:
+            _page(self.writer, self.env, view.history_url, "history.html", view=view, **self.common)
+            self.writer.write(view.feed_url, revision_feed(view, settings, changes))
+            self._write_snapshots(view, snapshots)
+        self._renders.clear()
+        slim = tuple(replace(r, diff=None) for r in revisions)
+        return replace(view, revisions=slim)
+
+    def render(self, post: Post) -> Rendered:
+        """The post's HTML, from this build's memo, the cache, or mistune (in that order)."""
+        memo_key = (post.blob or post.body, post.source)
+        if memo_key in self._renders:
+            return self._renders[memo_key]
+        settings = self.settings
+        key = cache_key(
+            "render",
+            RENDERER_VERSION,
+            post.blob,
+            post.source,
+            settings.base_path,
+            settings.raw_html,
+        )
+        rendered = self.cache.rendered(key) if post.blob else None
+        if rendered is None:
+            rendered = render_markdown(
+                post.body, post.source, base_path=settings.base_path, raw_html=settings.raw_html
+            )
+            if post.blob:
+                self.cache.put(key, rendered)
+        self._renders[memo_key] = rendered
+        return rendered
+
+    def _revisions(self, post: Post, blobs: dict[str, bytes]):
+        """History lines newest first, the snapshot posts by commit, and each diff as HTML."""
+        items, snapshots, changes = [], {}, {}
+        repo_url = self.settings.repo_url.rstrip("/")
+        for revision, before, after in history.revision_texts(self.repo, post.trail, blobs):
+            short = revision.commit.short
+            diff = None
+            if after is not None:
+                diff = self._diff(revision, before, after)
+                snapshots[revision.commit.sha] = _snapshot_post(revision, after, self.settings)
+            item = RevisionView(
+                revision=revision,
+                short=short,
+                url=f"{post.url}history/{short}/" if after is not None else "",
+                commit_url=f"{repo_url}/commit/{revision.commit.sha}" if repo_url else "",
+                diff=diff,
+                words=count_words(snapshots[revision.commit.sha].body) if after is not None else 0,
+            )
+            if diff:
+                html = render_page(self.env, "diff.html", item=item, **self.common)
+                changes[revision.commit.sha] = html
+            items.append(item)
+        return items[::-1], snapshots, changes
+
+    def _diff(self, revision: history.Revision, before: str, after: str) -> WordDiff:
+        key = cache_key("diff", DIFF_VERSION, revision.old_blob, revision.blob)
+        diff = self.cache.diff(key)
+        if diff is None:
+            diff = word_diff(before, after)
+            self.cache.put(key, diff)
+        return diff
+
+    def _write_snapshots(self, view: PostView, snapshots: dict[str, Post]) -> None:
+        with_pages = [r for r in view.revisions if r.url]
+        for index, item in enumerate(with_pages):
+            snapshot = snapshots[item.revision.commit.sha]
+            _page(
+                self.writer,
+                self.env,
+                item.url,
+                "snapshot.html",
+                view=view,
+                item=item,
+                snapshot=snapshot,
+                rendered=self.render(snapshot),
+                newer=with_pages[index - 1] if index > 0 else None,
+                older=with_pages[index + 1] if index + 1 < len(with_pages) else None,
+                **self.common,
+            )
+
+
+def _snapshot_post(revision: history.Revision, text: str, settings: Settings) -> Post:
+    """The post as it was; an old revision whose front matter no longer parses shows as text."""
+    source = Source(revision.path, text.encode("utf-8"), revision.blob, COMMITTED)
+    try:
+        return parse_post(source, zone=settings.zone)
+    except RedraftError:
+        return Post(
+            source=revision.path,
+            url=url_for(revision.path),
+            title="",
+            body=text,
+            blob=revision.blob,
+        )
+
+
+def _write_tags(writer: _Writer, env, views: list[PostView], common: dict) -> None:
+    by_url: dict[str, list[PostView]] = defaultdict(list)
+    names: dict[str, str] = {}
+    for view in views:
+        for tag in view.post.tags:
+            names.setdefault(tag_url(tag), tag)
+            by_url[tag_url(tag)].append(view)
+    tags = [(names[url], url, len(by_url[url])) for url in sorted(by_url)]
+    _page(writer, env, "tags/", "tags.html", tags=tags, **common)
+    for url, tagged in sorted(by_url.items()):
+        _page(writer, env, url, "tag.html", tag=names[url], views=tagged, **common)
+
+
+def _write_redirects(writer: _Writer, env, views: list[PostView], common: dict) -> None:
+    # Compared without case: on a case-insensitive disk (macOS, Windows) the redirect left by a
+    # case-only rename would overwrite the post itself.
+    current = {v.url.casefold() for v in views}
+    for view in views:
+        for former in view.former_urls:
+            if former.casefold() not in current:
+                _page(writer, env, former, "redirect.html", target=view.url, **common)
+
+
+def _write_static(writer: _Writer, root: Path) -> None:
+    """The theme's static files (the site's own override the default's), and code colours."""
+    chosen: dict[str, Path] = {}
+    for theme in reversed(theme_dirs(root)):
+        static = theme / "static"
+        for path in sorted(static.rglob("*")):
+            if path.is_file() and not path.is_symlink():
+                chosen[path.relative_to(static).as_posix()] = path
+    for name, path in sorted(chosen.items()):
+        writer.write(f"static/{name}", path.read_bytes())
+    light = HtmlFormatter(style="friendly").get_style_defs(".highlight")
+    dark = HtmlFormatter(style="github-dark").get_style_defs(".highlight")
+    writer.write(
+        "static/code.css", f"{light}\n@media (prefers-color-scheme: dark) {{\n{dark}\n}}\n"
+    )
+
+
+def remove_build_products(root: Path) -> list[Path]:
+    """Delete the cache and the output folder (`redraft clean`); returns what was removed."""
+    root = root.resolve()
+    settings = load_settings(root)
+    removed = []
+    target = (root / settings.output).resolve()
+    check_output_folder(target, root)
+    for path in (root / CACHE_FOLDER, target):
+        if path.is_dir():
+            shutil.rmtree(path)
+            removed.append(path)
+    return removed

@@ -1,0 +1,173 @@
+"""The build cache: rendered Markdown, word diffs and the parsed history, addressed by their inputs.
+
+Entries live in `.redraft-cache/` in the blog's repository. A key is a hash of everything the
+value depends on (blob ids, source path, settings that change the HTML, the renderer's version),
+so an entry can never be stale, only unused. Values are JSON, checked when read: a corrupt or
+unreadable cache is ignored, never trusted, and the build renders afresh.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from dataclasses import asdict, astuple
+from datetime import datetime
+from pathlib import Path
+
+import git
+
+from . import history
+from .diffs import Segment, WordDiff
+from .history import Change, Commit, LogEntry
+from .markdown import Rendered
+
+FOLDER = ".redraft-cache"
+_LOG_VERSION = 1
+_SCHEMA = "CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
+
+
+def cache_key(*parts: object) -> str:
+    return hashlib.sha256("\0".join(map(str, parts)).encode("utf-8")).hexdigest()
+
+
+class Cache:
+    """Read entries from the cache file; collect new ones to be saved in one transaction."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.new: dict[str, str] = {}
+        self._db = _open(path) if path is not None else None
+
+    def rendered(self, key: str) -> Rendered | None:
+        value = self._get(key)
+        try:
+            return Rendered(
+                html=value["html"],
+                toc=tuple((int(a), str(b), str(c)) for a, b, c in value["toc"]),
+                first_paragraph=value["first_paragraph"],
+                words=int(value["words"]),
+            )
+        except (TypeError, KeyError, ValueError):
+            return None
+
+    def diff(self, key: str) -> WordDiff | None:
+        value = self._get(key)
+        try:
+            segments = tuple(Segment(str(k), str(t), int(n)) for k, t, n in value["segments"])
+            return WordDiff(segments, int(value["added"]), int(value["removed"]))
+        except (TypeError, KeyError, ValueError):
+            return None
+
+    def put(self, key: str, value: Rendered | WordDiff) -> None:
+        data = asdict(value)
+        if isinstance(value, WordDiff):
+            data["segments"] = [(s.kind, s.text, s.folded_lines) for s in value.segments]
+        self.new[key] = json.dumps(data, ensure_ascii=False)
+
+    def save(self, entries: dict[str, str]) -> None:
+        """Store entries (this process's and its workers'); a cache that cannot be written is
+        skipped, since the next build only renders again."""
+        if self.path is None or not entries:
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with sqlite3.connect(self.path) as db:
+                db.execute(_SCHEMA)
+                db.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?)", entries.items())
+        except sqlite3.Error:
+            return
+
+    def _get(self, key: str) -> dict:
+        if key in self.new:
+            return json.loads(self.new[key])
+        if self._db is None:
+            return {}
+        try:
+            row = self._db.execute("SELECT value FROM entries WHERE key = ?", (key,)).fetchone()
+            return json.loads(row[0]) if row else {}
+        except (sqlite3.Error, json.JSONDecodeError, TypeError):
+            return {}
+
+
+def _open(path: Path) -> sqlite3.Connection | None:
+    if not path.is_file():
+        return None
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        db.execute("SELECT key, value FROM entries LIMIT 1").fetchall()
+        return db
+    except sqlite3.Error:
+        return None
+
+
+def cached_log(repo: git.Repo, folder: str, cache_dir: Path | None) -> list[LogEntry]:
+    """The history of `folder` up to HEAD, reading from git only the commits the cache lacks.
+
+    The parsed log is saved per HEAD. When HEAD descends from the saved one, only
+    `git log SAVED..HEAD` is read and put in front (newer commits first, as git lists them); a
+    rewritten history, or no cache, means one full pass.
+    """
+    head = history.head_commit(repo)
+    # Author names in the log come through .mailmap: a changed mailmap means a new log.
+    mailmap = Path(repo.working_tree_dir or ".") / ".mailmap"
+    names = mailmap.read_bytes() if mailmap.is_file() else b""
+    path = cache_dir / f"log-{cache_key(folder, names)[:16]}.json" if cache_dir else None
+    saved = _load_log(path, folder) if path else None
+    if saved and saved[0] == head:
+        return saved[1]
+    if saved and _descends(repo, head, saved[0]):
+        entries = list(history.stream_log(repo, folder, since=saved[0])) + saved[1]
+    else:
+        entries = list(history.stream_log(repo, folder))
+    if path:
+        _save_log(path, folder, head, entries)
+    return entries
+
+
+def _descends(repo: git.Repo, head: str, ancestor: str) -> bool:
+    try:
+        return repo.is_ancestor(ancestor, head)
+    except git.GitCommandError:
+        return False  # the saved commit is gone: history was rewritten
+
+
+def _load_log(path: Path, folder: str) -> tuple[str, list[LogEntry]] | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data["version"] != _LOG_VERSION or data["folder"] != folder:
+            return None
+        entries = [
+            (
+                Commit(
+                    sha, tuple(parents), author, email,
+                    datetime.fromisoformat(authored), datetime.fromisoformat(committed),
+                    subject, body,
+                ),
+                [Change(*change) for change in changes],
+            )
+            for (sha, parents, author, email, authored, committed, subject, body), changes
+            in data["entries"]
+        ]  # fmt: skip
+        return str(data["head"]), entries
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _save_log(path: Path, folder: str, head: str, entries: list[LogEntry]) -> None:
+    rows = [
+        (
+            [c.sha, c.parents, c.author, c.email, c.authored.isoformat(),
+             c.committed.isoformat(), c.subject, c.body],
+            [astuple(change) for change in changes],
+        )
+        for c, changes in entries
+    ]  # fmt: skip
+    data = {"version": _LOG_VERSION, "folder": folder, "head": head, "entries": rows}
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(".partial")
+        partial.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        partial.replace(path)
+    except OSError:
+        return

@@ -1,0 +1,199 @@
+"""The `redraft` command: a thin click layer over the library.
+
+Every command turns a RedraftError into one line on stderr and exit status 1.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .authoring import new_post, post_history
+from .build import build_site, remove_build_products
+from .diffs import WordDiff
+from .errors import RedraftError
+
+_ROOT = click.option(
+    "--root",
+    "-C",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="The blog's repository.",
+)
+
+
+def _friendly(command):
+    """Report a RedraftError as one line and a non-zero exit, never a traceback."""
+
+    @functools.wraps(command)
+    def run(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except RedraftError as exc:
+            raise click.ClickException(str(exc)) from None
+
+    return run
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="redraft")
+def main() -> None:
+    """redraft: a git-native blog engine. Publish by committing; every date comes from git."""
+
+
+@main.command()
+@_ROOT
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where to write the site (default: the output setting, _site).",
+)
+@click.option("--base-url", help="Override the base_url setting, e.g. https://me.github.io/blog/.")
+@click.option("--drafts", is_flag=True, help="Also render uncommitted and draft posts, marked.")
+@click.option("--allow-shallow", is_flag=True, help="Build even from a clone without history.")
+@click.option("--no-cache", is_flag=True, help="Render everything afresh; leave the cache alone.")
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
+@_friendly
+def build(
+    root: Path,
+    output: Path | None,
+    base_url: str | None,
+    drafts: bool,
+    allow_shallow: bool,
+    no_cache: bool,
+    quiet: bool,
+) -> None:
+    """Build the site from the committed posts (HEAD)."""
+    started = time.perf_counter()
+    bar = _ProgressLine() if not quiet and sys.stderr.isatty() else None
+    result = build_site(
+        root,
+        output=output,
+        drafts=drafts,
+        base_url=base_url,
+        allow_shallow=allow_shallow,
+        cache=not no_cache,
+        progress=bar,
+    )
+    if bar:
+        bar.finish()
+    if quiet:
+        return
+    if not drafts:
+        for line in uncommitted_notes(result.untracked, result.modified):
+            click.secho(line, fg="yellow", err=True)
+    source = f"commit {result.commit[:7]}" if result.commit else "the working tree"
+    click.echo(
+        f"Built {_plural(result.posts, 'post')} ({_plural(result.files, 'file')}) from {source} "
+        f"into {result.output} in {time.perf_counter() - started:.1f} s"
+    )
+
+
+class _ProgressLine:
+    """One self-overwriting line on a terminal: each stage's count, and the time so far."""
+
+    def __init__(self) -> None:
+        self.started = time.perf_counter()
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        width = 24
+        filled = width * done // total if total else width
+        bar = "█" * filled + "·" * (width - filled)
+        elapsed = time.perf_counter() - self.started
+        click.echo(
+            f"\r{stage:<10} {bar} {done:,}/{total:,}  {elapsed:5.1f} s\033[K", nl=False, err=True
+        )
+
+    def finish(self) -> None:
+        click.echo("\r\033[K", nl=False, err=True)
+
+
+@main.command()
+@_ROOT
+@_friendly
+def clean(root: Path) -> None:
+    """Delete the build cache (.redraft-cache/) and the built site."""
+    for path in remove_build_products(root):
+        click.echo(f"Removed {path}")
+
+
+@main.command()
+@_ROOT
+@click.argument("title")
+@click.option("--tag", "-t", "tags", multiple=True, help="A topic for the post (repeatable).")
+@_friendly
+def new(root: Path, title: str, tags: tuple[str, ...]) -> None:
+    """Start a post: writes posts/<slug>.md with front matter."""
+    path = new_post(root, title, tags)
+    relative = path.relative_to(root.resolve())
+    click.echo(f"Wrote {relative}")
+    click.echo("Write it, then publish it by committing:")
+    click.echo(f"  git add {relative} && git commit -m {_shell_quote('Add ' + title)} && git push")
+
+
+@main.command(name="history")
+@_ROOT
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--diff", "show_diff", is_flag=True, help="Also print what changed in each revision.")
+@_friendly
+def history_command(root: Path, path: Path, show_diff: bool) -> None:
+    """Print a post's revisions, newest first: date, hash, author, words +/-, subject."""
+    for line in post_history(root, path):
+        revision, diff = line.revision, line.diff
+        counts = f"+{diff.added}/-{diff.removed}" if diff else line.revision.kind
+        marker = " [minor]" if revision.minor and "[minor]" not in revision.commit.subject else ""
+        click.echo(
+            f"{revision.date:%Y-%m-%d %H:%M %z}  {click.style(revision.commit.short, fg='yellow')}  "
+            f"{revision.commit.author}  {counts:>11}  {revision.commit.subject}{marker}"
+        )
+        if show_diff and diff:
+            click.echo(_coloured(diff))
+
+
+def _coloured(diff: WordDiff) -> str:
+    styles = {
+        "ins": {"fg": "green", "underline": True},
+        "del": {"fg": "red", "strikethrough": True},
+    }
+    parts = []
+    for segment in diff.segments:
+        if segment.kind == "fold":
+            parts.append(
+                click.style(f"\n   ... {segment.folded_lines} unchanged lines ...\n", dim=True)
+            )
+        else:
+            parts.append(click.style(segment.text, **styles.get(segment.kind, {})))
+    return "".join(parts)
+
+
+def _shell_quote(text: str) -> str:
+    return "'" + text.replace("'", "'\\''") + "'"
+
+
+def uncommitted_notes(untracked: list[str], modified: list[str]) -> list[str]:
+    """One line per kind of post a plain build leaves as committed."""
+    notes = []
+    if untracked:
+        notes.append(
+            f"{_plural(len(untracked), 'post')} {'is' if len(untracked) == 1 else 'are'} not "
+            f"committed, not published ({', '.join(untracked)}); commit "
+            f"{'it' if len(untracked) == 1 else 'them'}, or preview with --drafts"
+        )
+    if modified:
+        notes.append(
+            f"{_plural(len(modified), 'post')} {'has' if len(modified) == 1 else 'have'} uncommitted "
+            f"changes, published as committed ({', '.join(modified)}); commit "
+            f"{'it' if len(modified) == 1 else 'them'}, or preview with --drafts"
+        )
+    return notes
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"

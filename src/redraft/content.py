@@ -1,0 +1,242 @@
+"""Posts: which files are posts, their front matter, titles, URLs and dates.
+
+Owns the step from files (committed blobs, or working-tree files with --drafts) to `Post` and
+`Asset` records. A plain build reads the HEAD tree only: publishing is committing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+import git
+import yaml
+
+from . import history
+from .config import Settings
+from .errors import RedraftError
+from .history import Trail
+
+COMMITTED, UNCOMMITTED, UNTRACKED = "committed", "uncommitted", "untracked"
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?\r?\n)?---[ \t]*(\r?\n|\Z)", re.DOTALL)
+_FIRST_HEADING = re.compile(r"\A\s*#[ \t]+(.+?)[ \t#]*(\r?\n|\Z)")
+# libyaml's loader when PyYAML was built with it: the same safe subset of YAML, many times faster.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_KNOWN_KEYS = {"title", "tags", "summary", "draft", "date", "updated", "toc"}
+
+
+@dataclass(frozen=True)
+class Source:
+    """A file under the posts folder: its text comes from a blob or the working tree."""
+
+    path: str
+    data: bytes
+    blob: str = ""
+    status: str = COMMITTED
+
+
+@dataclass(frozen=True)
+class Post:
+    source: str  # repo-relative path, e.g. posts/hello.md
+    url: str  # site path, e.g. posts/hello/
+    title: str
+    body: str  # Markdown without front matter (and without a heading used as the title)
+    tags: tuple[str, ...] = ()
+    summary: str = ""
+    draft: bool = False
+    toc: bool | None = None
+    status: str = COMMITTED
+    blob: str = ""
+    trail: Trail = field(default_factory=lambda: Trail(()))
+    published: dt.datetime | None = None
+    updated: dt.datetime | None = None
+
+    @property
+    def preview_label(self) -> str:
+        """'draft', 'uncommitted changes' or '' for what a plain build would publish as is."""
+        if self.draft or self.status == UNTRACKED:
+            return "draft"
+        return "uncommitted changes" if self.status == UNCOMMITTED else ""
+
+
+@dataclass(frozen=True)
+class Asset:
+    """A non-Markdown file under the posts folder, copied to the same path in the output."""
+
+    path: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Inventory:
+    """What the posts folder holds for this build."""
+
+    sources: list[Source]
+    assets: list[Asset]
+    untracked: list[str]  # posts a plain build leaves out
+    modified: list[str]  # posts whose committed text is published, not the edited one
+
+
+def read_inventory(repo: git.Repo | None, settings: Settings, *, drafts: bool) -> Inventory:
+    """Posts and assets from the HEAD tree, or from the working tree when `drafts` is set."""
+    committed = _committed_files(repo, settings.posts) if repo is not None else {}
+    untracked: set[str] = set()
+    modified: set[str] = set()
+    if repo is not None and committed:
+        untracked, modified = history.uncommitted_paths(repo, settings.posts)
+        # A post that is staged (git add) but was never committed is not published either.
+        untracked |= modified - committed.keys()
+        modified &= committed.keys()
+    elif repo is not None or drafts:
+        untracked = set(_working_files(settings.source, settings.posts))
+
+    files: dict[str, Source] = {
+        path: Source(path, history.read_blob(repo, blob), blob) for path, blob in committed.items()
+    }
+    if drafts:
+        for path in sorted(modified | untracked):
+            data = _read_working_file(settings.source, path)
+            if data is None:
+                files.pop(path, None)  # deleted in the working tree
+            else:
+                status = UNTRACKED if path in untracked else UNCOMMITTED
+                files[path] = Source(path, data, status=status)
+
+    sources = [s for path, s in sorted(files.items()) if path.endswith(".md")]
+    assets = [Asset(path, s.data) for path, s in sorted(files.items()) if not path.endswith(".md")]
+    return Inventory(
+        sources=sources,
+        assets=assets,
+        untracked=sorted(p for p in untracked if p.endswith(".md")),
+        modified=sorted(p for p in modified if p.endswith(".md") and p in committed),
+    )
+
+
+def _committed_files(repo: git.Repo, folder: str) -> dict[str, str]:
+    if history.head_commit(repo) is None:
+        return {}
+    # Symlinks (mode 120000) are never followed: their target may lie outside the repository.
+    return {e.path: e.blob for e in history.list_tree(repo, folder) if e.mode != "120000"}
+
+
+def _working_files(root: Path, folder: str) -> list[str]:
+    base = root / folder
+    found = []
+    for dirpath, dirnames, filenames in os.walk(base):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in filenames:
+            if not name.startswith("."):
+                found.append((Path(dirpath) / name).relative_to(root).as_posix())
+    return sorted(found)
+
+
+def _read_working_file(root: Path, path: str) -> bytes | None:
+    """The file's bytes, or None if it is gone or a link that leads outside the repository."""
+    full = root / path
+    try:
+        resolved = full.resolve(strict=True)
+    except (FileNotFoundError, RuntimeError):
+        return None
+    if not resolved.is_relative_to(root.resolve()) or not resolved.is_file():
+        return None
+    return resolved.read_bytes()
+
+
+def url_for(source: str) -> str:
+    """'posts/hello.md' and 'posts/hello/index.md' -> 'posts/hello/'."""
+    path = PurePosixPath(source)
+    stem = path.parent if path.name == "index.md" else path.with_suffix("")
+    return stem.as_posix() + "/"
+
+
+def parse_post(source: Source, trail: Trail | None = None, *, zone: dt.tzinfo = dt.UTC) -> Post:
+    """A `Post` from a source file; a RedraftError naming the file (and line) if it is malformed."""
+    try:
+        text = source.data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise RedraftError(
+            f"{source.path}: not valid UTF-8 text (byte {exc.start}); save the file as UTF-8"
+        ) from None
+    text = text.removeprefix("\ufeff")
+    meta, body = _split_front_matter(source.path, text)
+    trail = trail or Trail(())
+
+    title = meta.get("title")
+    if title is None:
+        heading = _FIRST_HEADING.match(body)
+        if heading:
+            title = heading.group(1)
+            body = body[heading.end() :]
+        else:
+            title = PurePosixPath(url_for(source.path)).name.replace("-", " ").replace("_", " ")
+
+    published = _as_datetime(source.path, "date", meta.get("date"), zone) or trail.published
+    updated = _as_datetime(source.path, "updated", meta.get("updated"), zone) or trail.updated
+    return Post(
+        source=source.path,
+        url=url_for(source.path),
+        title=str(title).strip(),
+        body=body,
+        tags=_as_tags(source.path, meta.get("tags")),
+        summary=str(meta.get("summary") or "").strip(),
+        draft=bool(meta.get("draft", False)),
+        toc=meta.get("toc") if isinstance(meta.get("toc"), bool) else None,
+        status=source.status,
+        blob=source.blob,
+        trail=trail,
+        published=published,
+        updated=max(updated, published) if updated and published else updated or published,
+    )
+
+
+def _split_front_matter(path: str, text: str) -> tuple[dict, str]:
+    match = _FRONT_MATTER.match(text)
+    if not match:
+        return {}, text
+    try:
+        meta = yaml.load(match.group(1) or "", Loader=_YAML_LOADER) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f":{mark.line + 2}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise RedraftError(f"{path}{line}: invalid front matter: {problem}") from None
+    if not isinstance(meta, dict):
+        raise RedraftError(f"{path}:2: front matter must be 'key: value' lines")
+    unknown = sorted(str(k) for k in meta if k not in _KNOWN_KEYS)
+    if unknown:
+        raise RedraftError(
+            f"{path}: unknown front matter key(s): {', '.join(unknown)} "
+            f"(known: {', '.join(sorted(_KNOWN_KEYS))})"
+        )
+    return meta, text[match.end() :]
+
+
+def _as_tags(path: str, value: object) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = [t for t in re.split(r"[,\s]+", value) if t]
+    if not isinstance(value, list) or not all(isinstance(t, str | int | float) for t in value):
+        raise RedraftError(f"{path}: tags must be a list of words, like [notes, python]")
+    return tuple(dict.fromkeys(str(t).strip() for t in value if str(t).strip()))
+
+
+def _as_datetime(path: str, key: str, value: object, zone: dt.tzinfo) -> dt.datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value)
+        except ValueError:
+            raise RedraftError(
+                f"{path}: front matter {key!r} is not a date: {value!r} (use 2024-05-01 or "
+                "2024-05-01T09:30:00+02:00)"
+            ) from None
+    if isinstance(value, dt.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=zone)
+    if isinstance(value, dt.date):
+        return dt.datetime.combine(value, dt.time(), tzinfo=zone)
+    raise RedraftError(f"{path}: front matter {key!r} is not a date: {value!r}")

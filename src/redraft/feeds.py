@@ -1,0 +1,91 @@
+"""Atom feeds through feedgen: the site feed and one revision feed per post.
+
+Entry ids come from a post's first commit and first path, never from its current URL, so they
+survive renames; every timestamp comes from the trail, so the same commit gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from urllib.parse import quote
+
+from feedgen.feed import FeedGenerator
+
+from .config import Settings
+from .render import PostView
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_NAMESPACE = uuid.UUID("6f1d2a4e-2b0c-4f6e-9a57-1d0c5e7b3a21")
+
+
+def post_id(view: PostView) -> str:
+    """A stable id for a post: its first commit and the path it was first added at."""
+    first = view.post.trail.first
+    key = f"{first.commit.sha}:{first.path}" if first else f"uncommitted:{view.post.source}"
+    return uuid.uuid5(_NAMESPACE, key).urn
+
+
+def revision_id(view: PostView, sha: str) -> str:
+    return uuid.uuid5(_NAMESPACE, f"{post_id(view)}:{sha}").urn
+
+
+def site_feed(views: Sequence[PostView], settings: Settings, bodies: dict[str, str]) -> bytes:
+    """The site's Atom feed: one entry per post, newest first, with its full content."""
+    feed = _feed(settings, settings.title, settings.absolute_url("feed.xml"), settings.base_url)
+    feed.id(uuid.uuid5(_NAMESPACE, "site:" + settings.base_url).urn)
+    if settings.description:
+        feed.subtitle(settings.description)
+    feed.updated(max((v.post.updated or _EPOCH for v in views), default=_EPOCH))
+    for view in reversed(views):  # feedgen lists entries last-added first
+        post = view.post
+        entry = feed.add_entry()
+        entry.id(post_id(view))
+        entry.title(post.title)
+        entry.link(href=settings.absolute_url(quote(post.url)), rel="alternate")
+        entry.published(post.published or _EPOCH)
+        entry.updated(post.updated or post.published or _EPOCH)
+        entry.author({"name": settings.author})
+        if view.summary:
+            entry.summary(view.summary)
+        entry.content(bodies[post.url], type="html")
+        for tag in post.tags:
+            entry.category(term=tag)
+    return feed.atom_str(pretty=True)
+
+
+def revision_feed(view: PostView, settings: Settings, changes: dict[str, str]) -> bytes:
+    """A post's own feed: one entry per non-minor revision, its content what changed."""
+    post = view.post
+    feed = _feed(
+        settings,
+        f"{post.title}: revisions",
+        settings.absolute_url(quote(view.feed_url)),
+        settings.absolute_url(quote(view.history_url)),
+    )
+    feed.id(post_id(view) + ":revisions")
+    counting = [r for r in view.revisions if r.revision.counts]
+    feed.updated(counting[0].revision.date if counting else post.updated or _EPOCH)
+    for item in reversed(counting):
+        revision = item.revision
+        entry = feed.add_entry()
+        entry.id(revision_id(view, revision.commit.sha))
+        entry.title(revision.commit.subject or f"Revision {item.short}")
+        entry.link(href=settings.absolute_url(quote(item.url)), rel="alternate")
+        entry.published(revision.date)
+        entry.updated(revision.date)
+        entry.author({"name": revision.commit.author})
+        entry.content(changes[revision.commit.sha], type="html")
+    return feed.atom_str(pretty=True)
+
+
+def _feed(settings: Settings, title: str, self_url: str, home: str) -> FeedGenerator:
+    feed = FeedGenerator()
+    feed.title(title)
+    feed.author({"name": settings.author})
+    feed.link(href=self_url, rel="self", type="application/atom+xml")
+    feed.link(href=home, rel="alternate", type="text/html")
+    feed.language(settings.language)
+    feed.generator("redraft")
+    return feed

@@ -1,0 +1,218 @@
+"""Markdown to HTML: mistune 3 with heading ids, tables, footnotes, task lists, maths and code.
+
+Owns how a post's body becomes HTML: heading anchors and the table of contents, Pygments code
+blocks, MathML rendered at build time (no JavaScript), figures, and links and images written
+relative to the source file resolved to their URLs in the built site.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import posixpath
+import re
+import unicodedata
+from dataclasses import dataclass
+from urllib.parse import quote, unquote, urlsplit
+
+import mistune
+from latex2mathml.converter import convert as latex_to_mathml
+from mistune.toc import add_toc_hook
+from mistune.util import striptags
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import get_lexer_by_name
+from pygments.util import ClassNotFound
+
+from .content import url_for
+from .errors import RedraftError
+
+# Bump when the HTML this module produces changes, so cached renders are not reused.
+RENDERER_VERSION = "2"
+# The Markdown dialect posts are written in (`redraft check` parses posts with it too).
+PLUGINS = ["table", "footnotes", "strikethrough", "task_lists", "math", "def_list", "mark"]
+_UNKNOWN_COMMAND = re.compile(r">(\\[A-Za-z]+)<")  # latex2mathml passes unknown commands through
+_CAPTIONED_IMAGE = re.compile(r'<img src="[^"]*" alt="[^"]*" title="([^"]*)" loading="lazy">')
+_WORD = re.compile(r"\w+(?:[-'’]\w+)*")
+
+
+@dataclass(frozen=True)
+class Rendered:
+    html: str
+    toc: tuple[tuple[int, str, str], ...]  # (level, id, text) of h2/h3 headings
+    first_paragraph: str
+    words: int
+
+
+class MarkupError(ValueError):
+    """Markup that cannot be rendered, such as invalid TeX."""
+
+
+def render_markdown(
+    text: str, source: str, *, base_path: str = "", raw_html: bool = True
+) -> Rendered:
+    """Render a post body. `source` is its repo path, for resolving relative links and images."""
+    renderer = _Renderer(source=source, base_path=base_path, escape=not raw_html)
+    md = mistune.create_markdown(renderer=renderer, plugins=PLUGINS)
+    add_toc_hook(md, min_level=2, max_level=3, heading_id=_heading_id)
+    try:
+        body, state = md.parse(text)
+    except MarkupError as exc:
+        raise RedraftError(f"{source}: {exc}") from None
+    toc = tuple(state.env.get("toc_items", ()))
+    return Rendered(
+        html=body,
+        toc=toc,
+        first_paragraph=_first_paragraph(body),
+        words=count_words(text),
+    )
+
+
+def count_words(text: str) -> int:
+    return len(_WORD.findall(text))
+
+
+def slugify(text: str) -> str:
+    """'Why git, not a database?' -> 'why-git-not-a-database'."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = re.sub(r"[^\w\s-]", "", text)
+    return re.sub(r"[\s_-]+", "-", text).strip("-") or "section"
+
+
+def _heading_id(token: dict, index: int) -> str:
+    return slugify(striptags(token["text"]))
+
+
+def _first_paragraph(body: str) -> str:
+    match = re.search(r"<p>(.*?)</p>", body, re.DOTALL)
+    if not match:
+        return ""
+    text = " ".join(html.unescape(striptags(match.group(1))).split())
+    return text if len(text) <= 280 else text[:280].rsplit(" ", 1)[0] + "…"
+
+
+class _Renderer(mistune.HTMLRenderer):
+    def __init__(self, *, source: str, base_path: str, escape: bool) -> None:
+        super().__init__(escape=escape)
+        self._source = source
+        self._base_path = base_path
+
+    def heading(self, text: str, level: int, **attrs: object) -> str:
+        ident = attrs.get("id")
+        if not ident:
+            return super().heading(text, level, **attrs)
+        anchor = f'<a class="anchor" href="#{ident}" aria-hidden="true" tabindex="-1">#</a>'
+        return f'<h{level} id="{ident}">{text}{anchor}</h{level}>\n'
+
+    def link(self, text: str, url: str, title: str | None = None) -> str:
+        return super().link(text, self._site_url(url), title)
+
+    def image(self, text: str, url: str, title: str | None = None) -> str:
+        attrs = {"src": self.sanitize_url(self._site_url(url)), "alt": striptags(text)}
+        if title:
+            attrs["title"] = title
+        return "<img" + self.render_attrs(attrs) + ' loading="lazy">'
+
+    def paragraph(self, text: str) -> str:
+        lone_image = _CAPTIONED_IMAGE.fullmatch(text)
+        if lone_image:
+            return f"<figure>{text}<figcaption>{lone_image.group(1)}</figcaption></figure>\n"
+        return super().paragraph(text)
+
+    def table(self, text: str) -> str:
+        # The wrapper scrolls a wide table sideways instead of widening the page on a phone.
+        return f'<div class="table-wrap" tabindex="0"><table>\n{text}</table></div>\n'
+
+    def block_code(self, code: str, info: str | None = None) -> str:
+        words = (info or "").split()
+        return _code_block(code, words[0] if words else "", "linenos" in words[1:])
+
+    def block_math(self, text: str) -> str:
+        # A span, since $$...$$ may stand inside a paragraph; focusable so a wide one can scroll.
+        return f'<span class="math-block" tabindex="0">{_mathml(text, display="block")}</span>'
+
+    def task_list_item(self, text: str, checked: bool = False) -> str:
+        state = "done" if checked else "to do"
+        label = html.escape(f"{state}: {' '.join(striptags(text).split())}"[:120], quote=True)
+        box = (
+            f'<input class="task-list-item-checkbox" type="checkbox" disabled aria-label="{label}"'
+        )
+        box += " checked>" if checked else ">"
+        text = text.replace("<p>", "<p>" + box, 1) if text.startswith("<p>") else box + text
+        return f'<li class="task-list-item">{text}</li>' + "\n"
+
+    def inline_math(self, text: str) -> str:
+        return _mathml(text, display="inline")
+
+    def _site_url(self, url: str) -> str:
+        """Relative links and images in the source point at files; map them to built URLs."""
+        target = site_path(url, self._source)
+        if target is None:
+            return url
+        parts = urlsplit(url)
+        suffix = ("?" + parts.query if parts.query else "") + (
+            "#" + parts.fragment if parts.fragment else ""
+        )
+        return self._base_path + "/" + quote(target) + suffix
+
+
+def site_path(url: str, source: str) -> str | None:
+    """Where a link or image written in `source` leads on the site: 'posts/other/' for a post,
+    'posts/a/figure.png' for a file. None when `url` is not relative to the file (external,
+    site-absolute, a fragment) or climbs out of the repository."""
+    parts = urlsplit(url)
+    if parts.scheme or parts.netloc or url.startswith(("/", "#")) or not parts.path:
+        return None
+    folder = posixpath.dirname(source)
+    target = posixpath.normpath(posixpath.join(folder, unquote(parts.path)))
+    if target.startswith("../") or target == "..":
+        return None
+    if target.endswith(".md"):
+        return url_for(target)
+    # normpath drops the slash of a folder link ('other/'), which the site serves as a page.
+    return target + "/" if parts.path.endswith("/") and target != "." else target
+
+
+# A living document's revisions repeat most of their code blocks and formulas: highlight and
+# convert each distinct one once.
+@functools.lru_cache(maxsize=4096)
+def _code_block(code: str, language: str, numbered: bool) -> str:
+    try:
+        lexer = get_lexer_by_name(language) if language else None
+    except ClassNotFound:
+        lexer = None
+    if lexer is None:
+        block = f'<div class="highlight"><pre><code>{html.escape(code)}</code></pre></div>'
+    else:
+        block = highlight(code, lexer, _formatter(numbered))
+    # tabindex lets keyboard users scroll a long line sideways.
+    label = f' data-lang="{html.escape(language)}"' if language else ""
+    return f'<div class="code"{label} tabindex="0">{block}</div>\n'
+
+
+@functools.lru_cache(maxsize=2)
+def _formatter(numbered: bool) -> HtmlFormatter:
+    return HtmlFormatter(wrapcode=True, linenos="table" if numbered else False)
+
+
+@functools.lru_cache(maxsize=4096)
+def _mathml(tex: str, *, display: str) -> str:
+    _check_tex(tex)
+    try:
+        mathml = latex_to_mathml(tex, display=display)
+    except Exception as exc:  # latex2mathml raises many unrelated types for bad TeX
+        raise MarkupError(f"invalid TeX in ${tex}$: {type(exc).__name__} {exc}".strip()) from None
+    unknown = _UNKNOWN_COMMAND.search(mathml)
+    if unknown:
+        raise MarkupError(f"invalid TeX in ${tex}$: unknown command {unknown.group(1)}")
+    return mathml
+
+
+def _check_tex(tex: str) -> None:
+    depth = 0
+    for char in re.sub(r"\\[{}]", "", tex):
+        depth += {"{": 1, "}": -1}.get(char, 0)
+        if depth < 0:
+            raise MarkupError(f"invalid TeX in ${tex}$: a '}}' closes nothing")
+    if depth:
+        raise MarkupError(f"invalid TeX in ${tex}$: a '{{' is never closed")
