@@ -197,3 +197,53 @@ def uncommitted_notes(untracked: list[str], modified: list[str]) -> list[str]:
 
 def _plural(count: int, noun: str) -> str:
     return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
+@main.command()
+@_ROOT
+@_friendly
+def check(root: Path) -> None:
+    """Check the committed posts without building: front matter, links, images, history.
+
+    Prints one line per problem and exits 1 if any is an error (warnings alone exit 0).
+    """
+    # Imported here so each command below stays one self-contained block at the end.
+    from .check import ERROR, check_site, summary
+
+    problems = check_site(root)
+    for problem in problems:
+        click.secho(str(problem), fg="red" if problem.severity == ERROR else "yellow")
+    click.echo(f"redraft check: {summary(problems)}")
+    if any(problem.severity == ERROR for problem in problems):
+        click.get_current_context().exit(1)
+
+
+@main.command()
+@_ROOT
+@_friendly
+def init(root: Path) -> None:
+    """Make this git repository a blog that GitHub Pages publishes on every push to main.
+
+    Writes redraft.toml, a first post and .github/workflows/deploy.yml; never overwrites.
+    """
+    from .scaffold import IGNORED, PUBLISHED_BRANCH, init_site
+
+    result = init_site(root)
+    for path in result.written:
+        if path == ".gitignore":
+            click.echo(f"Added {' and '.join(IGNORED)} to .gitignore")
+        else:
+            click.echo(f"Wrote {path}")
+    click.echo("\nNext steps:")
+    click.echo("  1. Read them, then publish them:")
+    click.echo(f"       git add {' '.join(result.written)}")
+    click.echo("       git commit -m 'Start the blog' && git push")
+    click.echo("  2. On GitHub, in the repository: Settings → Pages → Source: GitHub Actions.")
+    click.echo(f"     Every push to {PUBLISHED_BRANCH} then builds the site and publishes it.")
+    if result.branch and result.branch != PUBLISHED_BRANCH:
+        click.secho(
+            f"Note: this branch is {result.branch!r}, and the workflow publishes "
+            f"{PUBLISHED_BRANCH!r}: rename it (git branch -m {PUBLISHED_BRANCH}) or edit "
+            "`branches:` in the workflow.",
+            fg="yellow",
+        )

@@ -1,0 +1,192 @@
+"""`redraft check`: what would break or mislead on the published site, found before publishing.
+
+Looks at the committed posts (the HEAD tree, what a build publishes) for front matter a build
+refuses, files that are not UTF-8, two posts on one URL, relative links and images that lead
+nowhere on the site, and images without alt text; and at the clone itself, which must hold the
+history the dates come from. Reads no history and renders no pages, so it is fast enough to run
+before every build and in an editor.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote
+
+import git
+import mistune
+
+from . import history
+from .build import SHALLOW_MESSAGE, open_for_build
+from .config import load_settings
+from .content import Asset, Post, Source, parse_post, read_inventory
+from .errors import RedraftError
+from .markdown import PLUGINS, site_path
+from .render import tag_url
+
+ERROR, WARNING = "error", "warning"
+# Pages every build writes, which a post may link to relatively (`../../tags/`).
+_SITE_PAGES = {".", "tags/", "feed.xml", "sitemap.xml", "404.html"}
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One finding; `line` is 0 when it concerns the whole file."""
+
+    path: str
+    line: int
+    message: str
+    severity: str = ERROR
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        label = "warning: " if self.severity == WARNING else ""
+        return f"{where}: {label}{self.message}"
+
+
+def check_site(root: Path) -> list[Problem]:
+    """Every problem in the blog at `root`, sorted by file and line.
+
+    A RedraftError still stops the check when there is nothing to look at: settings that
+    cannot be read, a folder that is not a git repository, a repository without commits.
+    """
+    root = root.resolve()
+    settings = load_settings(root)
+    repo, _ = open_for_build(root, drafts=False, allow_shallow=True)
+    assert repo is not None  # open_for_build raises rather than return no repository
+    problems = _clone_problems(repo)
+    inventory = read_inventory(repo, settings, drafts=False)
+    parsed = []
+    for source in inventory.sources:
+        try:
+            parsed.append((source, parse_post(source, zone=settings.zone)))
+        except RedraftError as exc:
+            problems.append(_from_error(source.path, exc))
+    published = [(source, post) for source, post in parsed if not post.draft]
+    posts = [post for _, post in published]
+    problems += _shared_urls(posts)
+    targets = _site_paths(posts, inventory.assets)
+    for source, post in published:
+        problems += _link_problems(source, post, targets)
+    return sorted(problems)
+
+
+def _clone_problems(repo: git.Repo) -> list[Problem]:
+    if not history.is_shallow(repo):
+        return []
+    # The build's own refusal, without its `--allow-shallow` way out: a check has no such flag.
+    return [Problem(".git", 0, SHALLOW_MESSAGE)]
+
+
+def _from_error(path: str, error: RedraftError) -> Problem:
+    """A Problem from a parse error, whose message starts with 'path:' or 'path:line:'."""
+    message = str(error)
+    located = re.match(re.escape(path) + r"(?::(\d+))?: (.*)", message, re.DOTALL)
+    if located is None:
+        return Problem(path, 0, message)
+    return Problem(path, int(located.group(1) or 0), located.group(2))
+
+
+def _shared_urls(posts: list[Post]) -> list[Problem]:
+    by_url: dict[str, list[str]] = defaultdict(list)
+    for post in posts:
+        by_url[post.url].append(post.source)
+    return [
+        Problem(later, 0, f"{first} and {later} would both be published at /{url}; rename one")
+        for url, (first, *others) in sorted(by_url.items())
+        for later in others
+    ]
+
+
+def _site_paths(posts: list[Post], assets: list[Asset]) -> set[str]:
+    """Site paths a relative link in a post may lead to, spelled as `site_path` returns them."""
+    paths = set(_SITE_PAGES) | {asset.path for asset in assets}
+    for post in posts:
+        paths |= {post.url, post.url + "history/", post.url + "feed.xml"}
+        paths |= {tag_url(tag) for tag in post.tags}
+    return paths
+
+
+def _link_problems(source: Source, post: Post, targets: set[str]) -> list[Problem]:
+    text = source.data.decode("utf-8").removeprefix("\ufeff")
+    lines = _LineFinder(text, start=len(text) - len(post.body))
+    problems = []
+    for kind, url, alt in _links(post.body):
+        line = lines.find(url)
+        target = site_path(url, post.source)
+        # A link to a page written without its final slash is served (Pages redirects it).
+        if target is not None and target not in targets and target + "/" not in targets:
+            problems.append(
+                Problem(post.source, line, f"{kind} {url} leads nowhere: nothing is at /{target}")
+            )
+        if kind == "image" and not alt.strip():
+            problems.append(
+                Problem(
+                    post.source,
+                    line,
+                    f"image {url} has no alt text: describe it for readers who cannot see it",
+                    WARNING,
+                )
+            )
+    return problems
+
+
+def _links(body: str) -> Iterator[tuple[str, str, str]]:
+    """('link' or 'image', url, alt text) for each link and image, as the renderer sees them:
+    none from code, maths or raw HTML."""
+    markdown = mistune.create_markdown(renderer=None, plugins=PLUGINS)
+    tokens, _ = markdown.parse(body)
+    yield from _walk(tokens)
+
+
+def _walk(tokens: list[dict]) -> Iterator[tuple[str, str, str]]:
+    for token in tokens:
+        if token["type"] in ("link", "image"):
+            yield token["type"], token["attrs"]["url"], _plain_text(token.get("children", []))
+        yield from _walk(token.get("children", []))
+
+
+def _plain_text(tokens: list[dict]) -> str:
+    return "".join(t.get("raw", "") + _plain_text(t.get("children", [])) for t in tokens)
+
+
+class _LineFinder:
+    """Line numbers of URLs in the source. mistune keeps no positions, so each URL is looked up
+    in the text after the previous one (tokens come in reading order); footnotes, which come
+    last, are looked up from the start."""
+
+    def __init__(self, text: str, start: int) -> None:
+        self.text = text
+        self.start = start
+        self.cursor = start
+
+    def find(self, url: str) -> int:
+        """The line `url` is written on, or 0 when it is spelled differently in the source."""
+        spellings = list(dict.fromkeys((url, unquote(url))))
+        at = self._search(spellings, self.cursor)
+        if at < 0:
+            return self._line(self._search(spellings, self.start))
+        self.cursor = at + 1
+        return self._line(at)
+
+    def _search(self, spellings: list[str], offset: int) -> int:
+        found = [at for s in spellings if (at := self.text.find(s, offset)) >= 0]
+        return min(found, default=-1)
+
+    def _line(self, at: int) -> int:
+        return self.text.count("\n", 0, at) + 1 if at >= 0 else 0
+
+
+def summary(problems: list[Problem]) -> str:
+    """'2 errors, 1 warning' or 'no problems'."""
+    errors = sum(1 for p in problems if p.severity == ERROR)
+    warnings = len(problems) - errors
+    if not problems:
+        return "no problems"
+    parts = [f"{errors} error{'' if errors == 1 else 's'}"] if errors else []
+    if warnings:
+        parts.append(f"{warnings} warning{'' if warnings == 1 else 's'}")
+    return ", ".join(parts)
