@@ -1,0 +1,185 @@
+"""`redraft check`: problems in the committed posts, with file and line, found without a build."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+from click.testing import CliRunner
+
+from redraft import build as build_module
+from redraft import history
+from redraft import markdown as markdown_module
+from redraft.check import ERROR, WARNING, Problem, check_site
+from redraft.cli import main
+
+
+def _errors(problems: list[Problem]) -> list[Problem]:
+    return [p for p in problems if p.severity == ERROR]
+
+
+def test_a_sound_blog_has_no_problems(blog):
+    blog.write("posts/first.md", "# First\n\nSee [the second](second.md#why) and [me](first/).\n")
+    blog.write("posts/second/index.md", "# Second\n\n![A plot](plot.png)\n\n[back](../first.md)\n")
+    blog.write("posts/second/plot.png", b"\x89PNG")
+    blog.write("posts/third.md", "# Third\n\n[Home](../) and [topics](../tags/notes/)\n")
+    blog.write(
+        "posts/tagged.md", "---\ntags: [notes]\n---\n# Tagged\n\n[web](https://x.org/a.md)\n"
+    )
+    blog.commit("Add posts")
+    assert check_site(blog.root) == []
+
+
+def test_front_matter_errors_name_the_file_and_line(blog):
+    blog.write("posts/broken.md", "---\ntitle: ok\ntags: [a, b\n---\nText.\n")
+    blog.commit("Add broken")
+    [problem] = check_site(blog.root)
+    assert (problem.path, problem.severity) == ("posts/broken.md", ERROR)
+    assert problem.line >= 3 and "invalid front matter" in problem.message
+    assert str(problem).startswith(f"posts/broken.md:{problem.line}: invalid front matter")
+
+
+def test_a_file_that_is_not_utf8_is_an_error(blog):
+    blog.write("posts/latin1.md", "# Café\n\nDéjà vu.\n".encode("latin-1"))
+    blog.commit("Add latin-1")
+    [problem] = check_site(blog.root)
+    assert problem.path == "posts/latin1.md" and "UTF-8" in problem.message
+
+
+def test_two_posts_on_one_url_name_both(blog):
+    blog.write("posts/twin.md", "# One\n")
+    blog.write("posts/twin/index.md", "# Two\n")
+    blog.commit("Add twins")
+    [problem] = check_site(blog.root)
+    assert "posts/twin.md" in problem.message and "posts/twin/index.md" in problem.message
+    assert "/posts/twin/" in problem.message
+
+
+def test_links_and_images_that_lead_nowhere_are_errors_on_their_line(blog):
+    blog.write(
+        "posts/post.md",
+        "---\ntitle: Post\n---\n\nFine [link](other.md).\n\n"  # lines 1-5
+        "A [missing post](gone.md) here.\n\n"  # line 7
+        "![A missing figure](figures/nope.png)\n\n"  # line 9
+        "[climbing](../README.md)\n\n"  # line 11
+        "[no such topic](../tags/none/)\n",  # line 13
+    )
+    blog.write("posts/other.md", "# Other\n")
+    blog.commit("Add post")
+    found = {(p.line, p.message.split(" leads")[0]) for p in _errors(check_site(blog.root))}
+    assert found == {
+        (7, "link gone.md"),
+        (9, "image figures/nope.png"),
+        (11, "link ../README.md"),
+        (13, "link ../tags/none/"),
+    }
+
+
+def test_links_in_code_and_maths_are_not_links(blog):
+    blog.write(
+        "posts/code.md",
+        "# Code\n\nWrite `[x](nowhere.md)` to link.\n\n```\n![](nope.png)\n```\n\n$[a](b)$\n",
+    )
+    blog.commit("Add code")
+    assert check_site(blog.root) == []
+
+
+def test_reference_links_and_footnotes_are_checked(blog):
+    blog.write(
+        "posts/refs.md",
+        "# Refs\n\nSee [this][gone] and a note.[^1]\n\n[gone]: gone.md\n\n[^1]: Read [it](lost.md).\n",
+    )
+    blog.commit("Add refs")
+    found = {(p.line, p.message.split(" leads")[0]) for p in check_site(blog.root)}
+    assert found == {(5, "link gone.md"), (7, "link lost.md")}
+
+
+def test_an_image_without_alt_text_is_a_warning(blog):
+    blog.write("posts/pic.md", "# Pic\n\nText.\n\n![](pic.png)\n")
+    blog.write("posts/pic.png", b"\x89PNG")
+    blog.commit("Add pic")
+    [problem] = check_site(blog.root)
+    assert (problem.path, problem.line, problem.severity) == ("posts/pic.md", 5, WARNING)
+    assert "alt text" in problem.message
+
+
+def test_only_the_committed_tree_is_checked(blog):
+    blog.write("posts/post.md", "# Post\n\n![Figure](fig.png)\n")
+    blog.commit("Add post")
+    blog.write("posts/fig.png", b"\x89PNG")  # on disk, not committed: not on the site
+    blog.write("posts/draft.md", "---\ntitle: [unclosed\n---\n")  # not committed: not published
+    [problem] = check_site(blog.root)
+    assert problem.path == "posts/post.md" and "fig.png" in problem.message
+
+
+def test_draft_posts_are_not_link_targets(blog):
+    blog.write("posts/wip.md", "---\ndraft: true\n---\n# WIP\n\n[nowhere](gone.md)\n")
+    blog.write("posts/post.md", "# Post\n\nSoon: [wip](wip.md).\n")
+    blog.commit("Add posts")
+    [problem] = check_site(blog.root)
+    assert problem.path == "posts/post.md" and "wip.md" in problem.message
+
+
+def test_check_reads_no_history_and_renders_nothing(blog, monkeypatch):
+    blog.write("posts/a.md", "# A\n\n[b](b.md)\n")
+    blog.write("posts/b.md", "# B\n")
+    blog.commit("Add posts")
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("check must not read history or render")
+
+    monkeypatch.setattr(history, "stream_log", forbidden)
+    monkeypatch.setattr(history, "read_trails", forbidden)
+    monkeypatch.setattr(markdown_module, "render_markdown", forbidden)
+    monkeypatch.setattr(build_module, "render_markdown", forbidden)
+    assert check_site(blog.root) == []
+
+
+def test_a_shallow_clone_is_an_error_that_explains_fetch_depth(blog, tmp_path):
+    blog.write("posts/a.md", "# A\n")
+    blog.commit("Add a", "2024-02-01T10:00:00+00:00")
+    blog.write("posts/a.md", "# A\n\nMore.\n")
+    blog.commit("Edit a", "2024-03-01T10:00:00+00:00")
+    clone = tmp_path / "shallow"
+    subprocess.run(
+        ["git", "clone", "-q", "--depth", "1", f"file://{blog.root}", str(clone)], check=True
+    )
+    [problem] = check_site(clone)
+    assert problem.severity == ERROR and "fetch-depth: 0" in problem.message
+    assert "--allow-shallow" not in problem.message
+
+
+def test_cli_prints_one_line_per_problem_and_fails_on_errors(blog):
+    blog.write("posts/a.md", "# A\n\n[gone](gone.md)\n\n![](a.png)\n")
+    blog.write("posts/a.png", b"\x89PNG")
+    blog.commit("Add a")
+    result = CliRunner().invoke(main, ["check", "--root", str(blog.root)])
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        "posts/a.md:3: link gone.md leads nowhere: nothing is at /posts/gone/",
+        "posts/a.md:5: warning: image a.png has no alt text: describe it for readers who "
+        "cannot see it",
+        "redraft check: 1 error, 1 warning",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("body", "code", "last"),
+    [
+        ("# A\n\nFine.\n", 0, "redraft check: no problems"),
+        ("# A\n\n![](a.png)\n", 0, "redraft check: 1 warning"),
+    ],
+)
+def test_cli_passes_without_errors(blog, body, code, last):
+    blog.write("posts/a.md", body)
+    blog.write("posts/a.png", b"\x89PNG")
+    blog.commit("Add a")
+    result = CliRunner().invoke(main, ["check", "--root", str(blog.root)])
+    assert result.exit_code == code, result.output
+    assert result.output.splitlines()[-1] == last
+
+
+def test_cli_outside_a_repository_is_one_clear_line(tmp_path):
+    result = CliRunner().invoke(main, ["check", "--root", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "is not a git repository" in result.output and "Traceback" not in result.output
