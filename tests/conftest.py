@@ -113,7 +113,9 @@ class Page:
     tag_text: dict[str, list[str]] = field(default_factory=dict)
 
     def link(self, rel: str) -> str | None:
-        return next((ln.get("href") for ln in self.links if rel in (ln.get("rel") or "").split()), None)
+        return next(
+            (ln.get("href") for ln in self.links if rel in (ln.get("rel") or "").split()), None
+        )
 
     def texts(self, tag: str) -> list[str]:
         return self.tag_text.get(tag, [])

@@ -11,7 +11,9 @@ def _dates(site, url):
 
 def test_published_is_the_author_date_of_the_adding_commit_with_its_offset(blog):
     blog.write("posts/hello.md", "# Hello\n\nFirst words.\n")
-    blog.commit("Add hello", "2024-03-02T08:30:00+02:00", committer_date="2024-03-05T12:00:00-05:00")
+    blog.commit(
+        "Add hello", "2024-03-02T08:30:00+02:00", committer_date="2024-03-05T12:00:00-05:00"
+    )
     published, modified, page = _dates(blog.build(), "posts/hello")
     assert published == "2024-03-02T08:30:00+02:00"
     assert modified == published
@@ -32,7 +34,9 @@ def test_updated_is_the_last_change_that_is_not_minor(blog):
 
 
 def test_committer_dates_setting(blog):
-    blog.write("redraft.toml", 'title = "T"\nbase_url = "https://example.org/"\ndates = "committer"\n')
+    blog.write(
+        "redraft.toml", 'title = "T"\nbase_url = "https://example.org/"\ndates = "committer"\n'
+    )
     blog.write("posts/a.md", "# A\n\nText.\n")
     blog.commit("Add a", "2024-01-01T10:00:00+00:00", committer_date="2024-06-01T10:00:00+03:00")
     published, _, _ = _dates(blog.build(), "posts/a")

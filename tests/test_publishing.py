@@ -1,8 +1,8 @@
 """Publishing is committing: a plain build renders HEAD; --drafts previews the working tree."""
 
 from click.testing import CliRunner
-from conftest import parse_html
 
+from conftest import parse_html
 from redraft.cli import main
 
 

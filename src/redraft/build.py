@@ -25,7 +25,7 @@ from pygments.formatters import HtmlFormatter
 from . import history
 from .cache import FOLDER as CACHE_FOLDER
 from .cache import Cache, cache_key, cached_log
-from .config import Settings, load_settings
+from .config import Settings, check_output_folder, load_settings
 from .content import (
     COMMITTED,
     UNTRACKED,
@@ -94,7 +94,7 @@ def build_site(
     root = root.resolve()
     settings = load_settings(root, base_url=base_url)
     target = (output or root / settings.output).resolve()
-    check_output_folder(target, root)
+    check_output_folder(root, target, posts=settings.posts)
     repo, head = open_for_build(root, drafts=drafts, allow_shallow=allow_shallow)
     inventory = read_inventory(repo, settings, drafts=drafts)
     cache_dir = root / CACHE_FOLDER if cache else None
@@ -112,27 +112,6 @@ def build_site(
         untracked=inventory.untracked,
         modified=inventory.modified,
     )
-
-
-def check_output_folder(target: Path, root: Path) -> None:
-    """Refuse an output folder whose replacement would destroy something that is not a site.
-
-    A build replaces the whole output folder, so `--output .` must never be able to take the
-    repository (or anything holding it) with it.
-    """
-    if target == root or root.is_relative_to(target):
-        raise RedraftError(
-            f"refusing to build into {target}: it holds the blog's repository, which the build "
-            "would replace; choose a folder of its own, such as _site"
-        )
-    if (root / ".git").exists() and target.is_relative_to(root / ".git"):
-        raise RedraftError(f"refusing to build into {target}: it is inside .git")
-    occupied = target.is_dir() and any(target.iterdir())
-    if occupied and ((target / ".git").exists() or not (target / "index.html").is_file()):
-        raise RedraftError(
-            f"refusing to build into {target}: it is not empty and does not look like a "
-            "site redraft built; choose an empty folder or remove it first"
-        )
 
 
 def open_for_build(
@@ -208,7 +187,8 @@ def _check_unique_urls(posts: list[Post]) -> None:
 def _fresh_folder(target: Path) -> Iterator[Path]:
     """A new folder beside `target` that replaces it when the block finishes without error."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    fresh = Path(tempfile.mkdtemp(prefix=f".{target.name}-new-", dir=target.parent))
+    _remove_abandoned_folders(target)
+    fresh = Path(tempfile.mkdtemp(prefix=f".{target.name}-new-{os.getpid()}-", dir=target.parent))
     try:
         yield fresh
     except BaseException:
@@ -216,12 +196,32 @@ def _fresh_folder(target: Path) -> Iterator[Path]:
         raise
     fresh.chmod(0o755)
     if target.exists():
-        retired = Path(tempfile.mkdtemp(prefix=f".{target.name}-old-", dir=target.parent))
+        retired = Path(
+            tempfile.mkdtemp(prefix=f".{target.name}-old-{os.getpid()}-", dir=target.parent)
+        )
         os.replace(target, retired / target.name)
         os.replace(fresh, target)
         shutil.rmtree(retired, ignore_errors=True)
     else:
         os.replace(fresh, target)
+
+
+def _remove_abandoned_folders(target: Path) -> None:
+    """Delete the half-written folders of builds that were killed: those whose process is gone."""
+    for sibling in target.parent.glob(f".{target.name}-[no][el][wd]-*"):
+        pid = sibling.name[len(target.name) + 6 :].split("-", 1)[0]
+        if sibling.is_dir() and pid.isdigit() and not _running(int(pid)):
+            shutil.rmtree(sibling, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # alive, under another user
+    return True
 
 
 class _Writer:
@@ -245,8 +245,15 @@ class _Writer:
         target = self.folder / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         content = data.encode("utf-8") if isinstance(data, str) else data
-        if not self._link_unchanged(relative, content, target):
-            target.write_bytes(content)
+        try:
+            if not self._link_unchanged(relative, content, target):
+                with open(target, "xb") as file:  # "x": a second writer of one path is an error
+                    file.write(content)
+        except FileExistsError:
+            raise RedraftError(
+                f"/{relative} would be written twice: a post or file in the blog has the address "
+                "of a page redraft makes (such as a post's history/ or feed.xml); rename it"
+            ) from None
         self.count += 1
 
     def _link_unchanged(self, relative: str, content: bytes, target: Path) -> bool:
@@ -256,7 +263,12 @@ class _Writer:
         try:
             if old.stat().st_size != len(content) or old.read_bytes() != content:
                 return False
+        except OSError:
+            return False
+        try:
             os.link(old, target)
+        except FileExistsError:
+            raise
         except OSError:
             return False
         return True
@@ -555,7 +567,7 @@ def remove_build_products(root: Path) -> list[Path]:
     settings = load_settings(root)
     removed = []
     target = (root / settings.output).resolve()
-    check_output_folder(target, root)
+    check_output_folder(root, target, posts=settings.posts)
     for path in (root / CACHE_FOLDER, target):
         if path.is_dir():
             shutil.rmtree(path)

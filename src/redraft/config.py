@@ -66,6 +66,7 @@ def load_settings(root: Path, **overrides: object) -> Settings:
     unknown = sorted(set(raw) - _SETTING_NAMES)
     if unknown:
         raise RedraftError(f"{_settings_file(root)}: unknown setting(s): {', '.join(unknown)}")
+    _check_types(raw, _settings_file(root))
     if "minor_markers" in raw:
         raw["minor_markers"] = tuple(raw["minor_markers"])
     raw.update({k: v for k, v in overrides.items() if v is not None})
@@ -99,6 +100,65 @@ def _read_settings_file(root: Path) -> dict:
     return dict(data.get("tool", {}).get("redraft", {}))
 
 
+def _check_types(raw: dict, where: Path) -> None:
+    """Each setting has the type of its default: `title = 5` or `raw_html = "no"` is refused."""
+    for item in fields(Settings):
+        if item.name not in raw:
+            continue
+        value, default = raw[item.name], item.default
+        if isinstance(default, tuple):
+            ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
+            wanted = 'a list of strings, like ["[minor]", "[typo]"]'
+        elif isinstance(default, bool):
+            ok, wanted = isinstance(value, bool), "true or false"
+        elif isinstance(default, int):
+            ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
+            wanted = "a whole number"
+        else:
+            ok, wanted = isinstance(value, str), "a string in quotes"
+        if not ok:
+            raise RedraftError(f"{where}: setting {item.name} must be {wanted}, got {value!r}")
+
+
+def check_output_folder(root: Path, target: Path, *, posts: str = "posts") -> None:
+    """Refuse an output folder whose replacement would destroy something that is not a site.
+
+    A build replaces the whole output folder, so it must not be the repository or hold it, lie
+    inside .git, be or hold the posts or theme folder, nor be a folder of other files.
+    """
+    _check_output_place(root, target, posts)
+    target = target.resolve()
+    if target.exists() and not target.is_dir():
+        raise RedraftError(f"refusing to build into {target}: it is a file, not a folder")
+    if target.is_dir() and any(target.iterdir()) and not _looks_like_a_site(target):
+        raise RedraftError(
+            f"refusing to build into {target}: it holds files that do not look like a site "
+            "redraft built, and a build replaces the whole folder; choose a new or empty "
+            "folder, or remove that one first"
+        )
+
+
+def _check_output_place(root: Path, target: Path, posts: str) -> None:
+    root, target = root.resolve(), target.resolve()
+    precious = {
+        root: "the blog's repository",
+        root / ".git": "git's own folder",
+        (root / posts).resolve(): "the posts folder",
+        root / "theme": "the theme folder",
+    }
+    for path, name in precious.items():
+        if path.is_relative_to(target) or (path != root and target.is_relative_to(path)):
+            raise RedraftError(
+                f"refusing to build into {target}: that would replace {name}; "
+                "choose an output folder of its own, like _site"
+            )
+
+
+def _looks_like_a_site(folder: Path) -> bool:
+    """Whether `folder` holds a site a build wrote (or a half-empty one): its feed and pages."""
+    return (folder / "feed.xml").is_file() and (folder / "sitemap.xml").is_file()
+
+
 def _validate(settings: Settings, root: Path) -> None:
     where = _settings_file(root)
     try:
@@ -113,8 +173,15 @@ def _validate(settings: Settings, root: Path) -> None:
             f"{where}: base_url must be a full http(s) URL, got {settings.base_url!r}"
         )
     posts = Path(settings.posts)
-    if posts.is_absolute() or ".." in posts.parts:
-        raise RedraftError(f"{where}: posts must be a folder inside the repository")
+    if posts.is_absolute() or ".." in posts.parts or not posts.parts or ".git" in posts.parts:
+        raise RedraftError(
+            f'{where}: posts must be a folder inside the repository, like "posts", '
+            f"got {settings.posts!r}"
+        )
+    try:
+        _check_output_place(root, root / settings.output, settings.posts)
+    except RedraftError as exc:
+        raise RedraftError(f"{where}: output: {exc}") from None
 
 
 def _origin_url(root: Path) -> str:

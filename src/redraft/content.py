@@ -26,6 +26,9 @@ _FIRST_HEADING = re.compile(r"\A\s*#[ \t]+(.+?)[ \t#]*(\r?\n|\Z)")
 # libyaml's loader when PyYAML was built with it: the same safe subset of YAML, many times faster.
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _KNOWN_KEYS = {"title", "tags", "summary", "draft", "date", "updated", "toc"}
+# Characters XML (so Atom feeds) cannot carry, and HTML parsers replace: C0 controls other than
+# tab, newline and carriage return, and the two non-characters U+FFFE and U+FFFF.
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 @dataclass(frozen=True)
@@ -105,6 +108,8 @@ def read_inventory(repo: git.Repo | None, settings: Settings, *, drafts: bool) -
                 status = UNTRACKED if path in untracked else UNCOMMITTED
                 files[path] = Source(path, data, status=status)
 
+    for path in files:
+        check_file_name(path)
     sources = [s for path, s in sorted(files.items()) if path.endswith(".md")]
     assets = [Asset(path, s.data) for path, s in sorted(files.items()) if not path.endswith(".md")]
     return Inventory(
@@ -140,15 +145,43 @@ def _read_working_file(root: Path, path: str) -> bytes | None:
         resolved = full.resolve(strict=True)
     except (FileNotFoundError, RuntimeError):
         return None
-    if not resolved.is_relative_to(root.resolve()) or not resolved.is_file():
+    inside = root.resolve()
+    if not resolved.is_relative_to(inside) or not resolved.is_file():
         return None
+    if resolved.relative_to(inside).parts[0] == ".git":
+        return None  # git's own files (config may hold credentials) are never published
     return resolved.read_bytes()
 
 
+def check_file_name(path: str) -> None:
+    """A RedraftError for a file name no web address or feed can carry."""
+    if any("\udc80" <= char <= "\udcff" for char in path):
+        shown = repr(path.encode("utf-8", "surrogateescape"))[2:-1]
+        raise RedraftError(
+            f"{shown}: the file name is not UTF-8 text, so it cannot become a web address; "
+            "rename it (git mv) to a UTF-8 name"
+        )
+    bad = CONTROL_CHARACTERS.search(path)
+    if bad:
+        raise RedraftError(
+            f"{path!r}: the file name contains the control character "
+            f"U+{ord(bad.group()):04X}; rename it (git mv)"
+        )
+
+
 def url_for(source: str) -> str:
-    """'posts/hello.md' and 'posts/hello/index.md' -> 'posts/hello/'."""
+    """'posts/hello.md' and 'posts/hello/index.md' -> 'posts/hello/'.
+
+    A name that is only dots before '.md' ('....md') keeps its suffix: 'posts/...md' must not
+    become 'posts/../', the site's front page.
+    """
     path = PurePosixPath(source)
-    stem = path.parent if path.name == "index.md" else path.with_suffix("")
+    if path.name == "index.md":
+        stem = path.parent
+    elif path.suffix and path.stem.strip("."):
+        stem = path.with_suffix("")
+    else:
+        stem = path
     return stem.as_posix() + "/"
 
 
@@ -157,10 +190,18 @@ def parse_post(source: Source, trail: Trail | None = None, *, zone: dt.tzinfo = 
     try:
         text = source.data.decode("utf-8")
     except UnicodeDecodeError as exc:
+        line = source.data.count(b"\n", 0, exc.start) + 1
         raise RedraftError(
-            f"{source.path}: not valid UTF-8 text (byte {exc.start}); save the file as UTF-8"
+            f"{source.path}:{line}: not valid UTF-8 text (byte {exc.start}); save the file as UTF-8"
         ) from None
     text = text.removeprefix("\ufeff")
+    bad = CONTROL_CHARACTERS.search(text)
+    if bad:
+        line = text.count("\n", 0, bad.start()) + 1
+        raise RedraftError(
+            f"{source.path}:{line}: contains the control character U+{ord(bad.group()):04X}, "
+            "which web pages and feeds cannot carry; delete it"
+        )
     meta, body = _split_front_matter(source.path, text)
     trail = trail or Trail(())
 
@@ -178,12 +219,12 @@ def parse_post(source: Source, trail: Trail | None = None, *, zone: dt.tzinfo = 
     return Post(
         source=source.path,
         url=url_for(source.path),
-        title=str(title).strip(),
+        title=_as_text(source.path, "title", title),
         body=body,
         tags=_as_tags(source.path, meta.get("tags")),
-        summary=str(meta.get("summary") or "").strip(),
-        draft=bool(meta.get("draft", False)),
-        toc=meta.get("toc") if isinstance(meta.get("toc"), bool) else None,
+        summary=_as_text(source.path, "summary", meta.get("summary") or ""),
+        draft=bool(_as_flag(source.path, "draft", meta.get("draft"))),
+        toc=_as_flag(source.path, "toc", meta.get("toc")),
         status=source.status,
         blob=source.blob,
         trail=trail,
@@ -196,13 +237,19 @@ def _split_front_matter(path: str, text: str) -> tuple[dict, str]:
     match = _FRONT_MATTER.match(text)
     if not match:
         return {}, text
+    source = match.group(1) or ""
     try:
-        meta = yaml.load(match.group(1) or "", Loader=_YAML_LOADER) or {}
+        meta = yaml.load(source, Loader=_YAML_LOADER) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 2}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise RedraftError(f"{path}{line}: invalid front matter: {problem}") from None
+    except (ValueError, OverflowError, RecursionError) as exc:
+        # Well-formed YAML whose value cannot be built, such as the date 2024-02-30.
+        line = _failing_line(source)
+        where = f"{path}:{line}" if line else path
+        raise RedraftError(f"{where}: invalid front matter: {exc or type(exc).__name__}") from None
     if not isinstance(meta, dict):
         raise RedraftError(f"{path}:2: front matter must be 'key: value' lines")
     unknown = sorted(str(k) for k in meta if k not in _KNOWN_KEYS)
@@ -212,6 +259,35 @@ def _split_front_matter(path: str, text: str) -> tuple[dict, str]:
             f"(known: {', '.join(sorted(_KNOWN_KEYS))})"
         )
     return meta, text[match.end() :]
+
+
+def _failing_line(source: str) -> int | None:
+    """The file line of the first front matter value that YAML parses but cannot construct."""
+    loader = _YAML_LOADER(source)
+    try:
+        node = loader.get_single_node()
+        for _, value in node.value if isinstance(node, yaml.MappingNode) else ():
+            try:
+                loader.construct_object(value, deep=True)
+            except (ValueError, OverflowError, RecursionError, yaml.YAMLError):
+                return value.start_mark.line + 2  # line 1 is the opening ---
+    except (ValueError, OverflowError, RecursionError, yaml.YAMLError):
+        return None
+    finally:
+        loader.dispose()
+    return None
+
+
+def _as_text(path: str, key: str, value: object) -> str:
+    if isinstance(value, bool) or not isinstance(value, str | int | float | dt.date):
+        raise RedraftError(f"{path}: front matter {key!r} must be text, got {value!r}")
+    return str(value).strip()
+
+
+def _as_flag(path: str, key: str, value: object) -> bool | None:
+    if value is None or isinstance(value, bool):
+        return value
+    raise RedraftError(f"{path}: front matter {key!r} must be true or false, got {value!r}")
 
 
 def _as_tags(path: str, value: object) -> tuple[str, ...]:
@@ -236,7 +312,15 @@ def _as_datetime(path: str, key: str, value: object, zone: dt.tzinfo) -> dt.date
                 "2024-05-01T09:30:00+02:00)"
             ) from None
     if isinstance(value, dt.datetime):
-        return value if value.tzinfo else value.replace(tzinfo=zone)
-    if isinstance(value, dt.date):
-        return dt.datetime.combine(value, dt.time(), tzinfo=zone)
-    raise RedraftError(f"{path}: front matter {key!r} is not a date: {value!r}")
+        moment = value if value.tzinfo else value.replace(tzinfo=zone)
+    elif isinstance(value, dt.date):
+        moment = dt.datetime.combine(value, dt.time(), tzinfo=zone)
+    else:
+        raise RedraftError(f"{path}: front matter {key!r} is not a date: {value!r}")
+    try:
+        moment.astimezone(dt.UTC).astimezone(zone)  # how feeds and pages will show it
+    except (OverflowError, ValueError):
+        raise RedraftError(
+            f"{path}: front matter {key!r} is out of range: {value} (years 1 to 9999)"
+        ) from None
+    return moment

@@ -9,11 +9,12 @@ posts x commits.
 
 from __future__ import annotations
 
+import re
 import subprocess
 import threading
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import git
@@ -23,6 +24,9 @@ from .errors import RedraftError
 # Field order of the --format below; every field ends with a NUL, like git's -z paths.
 _FIELDS = ("sha", "parents", "author", "email", "authored", "committed", "subject", "body")
 _FORMAT = "%H%x00%P%x00%aN%x00%aE%x00%aI%x00%cI%x00%s%x00%b%x00"
+# What pages and feeds cannot carry (XML forbids these; an HTML parser replaces them). Commit
+# messages, names and old revisions can hold any of them and cannot be edited: shown as U+FFFD.
+_UNSHOWABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 @dataclass(frozen=True)
@@ -61,7 +65,7 @@ class Revision:
     """One commit in one post's life."""
 
     commit: Commit
-    kind: str  # added, edited, renamed, deleted, merged
+    kind: str  # added, edited, renamed, deleted, restored (added after deleted), merged
     path: str
     blob: str
     old_blob: str = ""
@@ -180,7 +184,8 @@ def read_trails(
     (or from `log`, the same entries read earlier, e.g. from the build cache)."""
     alive = {path: path for path in head_paths}
     found: dict[str, list[Revision]] = {path: [] for path in alive}
-    for commit, changes in stream_log(repo, folder) if log is None else log:
+    for entry, changes in stream_log(repo, folder) if log is None else log:
+        commit = _showable(entry)
         before = dict(alive)
         for change in changes:
             key = alive.get(change.path)
@@ -194,7 +199,27 @@ def read_trails(
             if change.status == "R" and key is not None:
                 before[change.old_path] = key
         alive = before
-    return {path: Trail(tuple(reversed(revs))) for path, revs in found.items()}
+    return {path: Trail(_restorations(reversed(revs))) for path, revs in found.items()}
+
+
+def _showable(commit: Commit) -> Commit:
+    """The commit with characters no page or feed can carry replaced by U+FFFD."""
+    texts = (commit.author, commit.email, commit.subject, commit.body)
+    if not any(_UNSHOWABLE.search(text) for text in texts):
+        return commit
+    author, email, subject, body = (_UNSHOWABLE.sub("\ufffd", text) for text in texts)
+    return replace(commit, author=author, email=email, subject=subject, body=body)
+
+
+def _restorations(revisions: Iterable[Revision]) -> tuple[Revision, ...]:
+    """Oldest first, with a post added again after it was deleted marked 'restored' and
+    compared with the text it had when it was deleted (not with nothing)."""
+    result: list[Revision] = []
+    for revision in revisions:
+        if revision.kind == "added" and result and result[-1].kind == "deleted":
+            revision = replace(revision, kind="restored", old_blob=result[-1].old_blob)
+        result.append(revision)
+    return tuple(result)
 
 
 def _revision(
@@ -257,8 +282,8 @@ def _parse_log(tokens: Iterator[str]) -> Iterator[LogEntry]:
             parents=tuple(fields["parents"].split()),
             author=fields["author"],
             email=fields["email"],
-            authored=datetime.fromisoformat(fields["authored"]),
-            committed=datetime.fromisoformat(fields["committed"]),
+            authored=_date(fields["authored"], sha),
+            committed=_date(fields["committed"], sha),
             subject=fields["subject"],
             body=fields["body"].strip(),
         )
@@ -270,6 +295,20 @@ def _parse_log(tokens: Iterator[str]) -> Iterator[LogEntry]:
                 changes.append(_parse_change(meta, tokens))
             token = next(tokens, None)
         yield commit, changes
+
+
+def _date(text: str, sha: str) -> datetime:
+    """A commit's ISO 8601 date; a RedraftError for one no calendar here can show (git takes
+    dates up to year 2^63, Python's end at 9999)."""
+    try:
+        moment = datetime.fromisoformat(text)
+        moment.astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise RedraftError(
+            f"commit {sha[:7]} is dated {text}, outside the years 1 to 9999 redraft can show; "
+            "give that commit a real date (git rebase, or git replace for a published history)"
+        ) from None
+    return moment
 
 
 def _parse_change(meta: str, tokens: Iterator[str]) -> Change:
@@ -307,7 +346,7 @@ def revision_texts(
     def text(blob: str) -> str:
         if blob not in texts:
             data = blobs[blob] if blobs and blob in blobs else read_blob(repo, blob)
-            texts[blob] = data.decode("utf-8", errors="replace")
+            texts[blob] = _UNSHOWABLE.sub("\ufffd", data.decode("utf-8", errors="replace"))
         return texts[blob]
 
     for revision in trail.revisions:

@@ -14,9 +14,11 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from urllib.parse import quote, unquote, urlsplit
+from xml.etree.ElementTree import tostring
+from xml.sax.saxutils import unescape
 
 import mistune
-from latex2mathml.converter import convert as latex_to_mathml
+from latex2mathml.converter import convert_to_element
 from mistune.toc import add_toc_hook
 from mistune.util import striptags
 from pygments import highlight
@@ -28,7 +30,7 @@ from .content import url_for
 from .errors import RedraftError
 
 # Bump when the HTML this module produces changes, so cached renders are not reused.
-RENDERER_VERSION = "2"
+RENDERER_VERSION = "3"
 # The Markdown dialect posts are written in (`redraft check` parses posts with it too).
 PLUGINS = ["table", "footnotes", "strikethrough", "task_lists", "math", "def_list", "mark"]
 _UNKNOWN_COMMAND = re.compile(r">(\\[A-Za-z]+)<")  # latex2mathml passes unknown commands through
@@ -199,13 +201,29 @@ def _formatter(numbered: bool) -> HtmlFormatter:
 def _mathml(tex: str, *, display: str) -> str:
     _check_tex(tex)
     try:
-        mathml = latex_to_mathml(tex, display=display)
+        mathml = _sanitised_mathml(tex, display)
     except Exception as exc:  # latex2mathml raises many unrelated types for bad TeX
         raise MarkupError(f"invalid TeX in ${tex}$: {type(exc).__name__} {exc}".strip()) from None
     unknown = _UNKNOWN_COMMAND.search(mathml)
     if unknown:
         raise MarkupError(f"invalid TeX in ${tex}$: unknown command {unknown.group(1)}")
     return mathml
+
+
+def _sanitised_mathml(tex: str, display: str) -> str:
+    """latex2mathml's MathML, made safe to inline: its serialiser unescapes text, so
+    \\text{<script>} would come out as a live element; links and styles are dropped too."""
+    tree = convert_to_element(tex, display=display)
+    for node in tree.iter():
+        for name in list(node.attrib):
+            if name in ("href", "style") or name.lower().startswith("on"):
+                del node.attrib[name]
+        # Escaped twice here, so the serialiser's own unescape leaves '&lt;', never '<'.
+        if node.text:
+            node.text = node.text.replace("<", "&lt;").replace(">", "&gt;")
+        if node.tail:
+            node.tail = node.tail.replace("<", "&lt;").replace(">", "&gt;")
+    return unescape(tostring(tree, encoding="unicode"))
 
 
 def _check_tex(tex: str) -> None:

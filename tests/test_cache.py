@@ -1,0 +1,93 @@
+"""The build cache: a rebuild reads only new commits, reuses renders, and never trusts bad data."""
+
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from redraft.cache import FOLDER
+from redraft.cli import main
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def _grow(blog, n: int, start: int = 0) -> None:
+    for i in range(start, start + n):
+        blog.write(f"posts/p{i % 3}.md", f"# Post {i % 3}\n\nRevision {i} of this post.\n")
+        blog.commit(f"Revise p{i % 3} ({i})", f"2024-01-{i + 2:02d}T10:00:00+00:00")
+
+
+def test_cached_rebuild_after_new_commits_equals_a_fresh_build(blog, tmp_path):
+    _grow(blog, 6)
+    blog.build(output=tmp_path / "warm")
+    _grow(blog, 3, start=6)
+    blog.git("mv", "posts/p1.md", "posts/renamed.md")
+    blog.commit("Rename p1", "2024-01-20T10:00:00+00:00")
+    warm = blog.build(output=tmp_path / "warm")
+    cold = blog.build(output=tmp_path / "cold", cache=False)
+    assert _tree(warm) == _tree(cold)
+    assert (warm / "posts/p1/index.html").is_file()  # the redirect, found via the cached log
+
+
+def test_rewritten_history_is_read_again_in_full(blog, tmp_path):
+    _grow(blog, 4)
+    blog.build(output=tmp_path / "warm")
+    blog.git("reset", "-q", "--hard", "HEAD~2")
+    blog.write("posts/p0.md", "# Post 0\n\nA different past.\n")
+    blog.commit("Rewrite p0", "2024-02-01T10:00:00+00:00")
+    warm = blog.build(output=tmp_path / "warm")
+    cold = blog.build(output=tmp_path / "cold", cache=False)
+    assert _tree(warm) == _tree(cold)
+
+
+def test_a_changed_mailmap_is_not_answered_from_the_cache(blog, tmp_path):
+    _grow(blog, 2)
+    blog.build(output=tmp_path / "warm")
+    blog.write(".mailmap", "Ada Lovelace <ada@example.org> Ada Tester <ada@example.org>\n")
+    warm = blog.build(output=tmp_path / "warm")
+    assert "Ada Lovelace" in (warm / "posts/p0/history/index.html").read_text()
+
+
+def test_a_corrupt_cache_is_ignored(blog, tmp_path):
+    _grow(blog, 3)
+    blog.build(output=tmp_path / "first")
+    for entry in (blog.root / FOLDER).iterdir():
+        entry.write_bytes(b"\x00not a cache\xff" * 10)
+    rebuilt = blog.build(output=tmp_path / "second")
+    assert _tree(rebuilt) == _tree(tmp_path / "first")
+
+
+def test_unchanged_pages_are_linked_not_rewritten(blog):
+    _grow(blog, 3)
+    site = blog.build()
+    before = {p: (site / p).stat().st_ino for p in ("posts/p0/index.html", "posts/p2/index.html")}
+    blog.write("posts/p2.md", "# Post 2\n\nA later revision.\n")
+    blog.commit("Revise p2 again", "2024-03-01T10:00:00+00:00")
+    site = blog.build()
+    assert (site / "posts/p0/index.html").stat().st_ino == before["posts/p0/index.html"]
+    assert (site / "posts/p2/index.html").stat().st_ino != before["posts/p2/index.html"]
+
+
+def test_no_cache_and_clean(blog):
+    _grow(blog, 2)
+    runner = CliRunner()
+    assert runner.invoke(main, ["build", "--root", str(blog.root), "--no-cache"]).exit_code == 0
+    assert not (blog.root / FOLDER).exists()
+    assert runner.invoke(main, ["build", "--root", str(blog.root)]).exit_code == 0
+    assert (blog.root / FOLDER).is_dir()
+    result = runner.invoke(main, ["clean", "--root", str(blog.root)])
+    assert result.exit_code == 0, result.output
+    assert not (blog.root / FOLDER).exists() and not (blog.root / "_site").exists()
+
+
+def test_parallel_build_equals_serial_build(blog, tmp_path, monkeypatch):
+    import redraft.build
+
+    for i in range(12):
+        blog.write(f"posts/many/n{i}.md", f"# Note {i}\n\nText {i}.\n")
+    blog.commit("Add notes", "2024-01-05T10:00:00+00:00")
+    serial = blog.build(output=tmp_path / "serial", cache=False)
+    monkeypatch.setattr(redraft.build, "POSTS_PER_WORKER", 2)
+    parallel = blog.build(output=tmp_path / "parallel", cache=False)
+    assert _tree(serial) == _tree(parallel)
