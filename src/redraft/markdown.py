@@ -203,11 +203,17 @@ def _mathml(tex: str, *, display: str) -> str:
     try:
         mathml = _sanitised_mathml(tex, display)
     except Exception as exc:  # latex2mathml raises many unrelated types for bad TeX
-        raise MarkupError(f"invalid TeX in ${tex}$: {type(exc).__name__} {exc}".strip()) from None
+        raise MarkupError(f"invalid TeX in ${_shown(tex)}$: {type(exc).__name__} {exc}".strip()) from None
     unknown = _UNKNOWN_COMMAND.search(mathml)
     if unknown:
-        raise MarkupError(f"invalid TeX in ${tex}$: unknown command {unknown.group(1)}")
+        raise MarkupError(f"invalid TeX in ${_shown(tex)}$: unknown command {unknown.group(1)}")
     return mathml
+
+
+def _shown(tex: str) -> str:
+    """TeX quoted in a one-line error message."""
+    flat = " ".join(tex.split())
+    return flat if len(flat) <= 60 else flat[:57] + "..."
 
 
 def _sanitised_mathml(tex: str, display: str) -> str:
@@ -231,6 +237,6 @@ def _check_tex(tex: str) -> None:
     for char in re.sub(r"\\[{}]", "", tex):
         depth += {"{": 1, "}": -1}.get(char, 0)
         if depth < 0:
-            raise MarkupError(f"invalid TeX in ${tex}$: a '}}' closes nothing")
+            raise MarkupError(f"invalid TeX in ${_shown(tex)}$: a '}}' closes nothing")
     if depth:
-        raise MarkupError(f"invalid TeX in ${tex}$: a '{{' is never closed")
+        raise MarkupError(f"invalid TeX in ${_shown(tex)}$: a '{{' is never closed")
