@@ -247,3 +247,22 @@ def init(root: Path) -> None:
             "`branches:` in the workflow.",
             fg="yellow",
         )
+
+
+@main.command()
+@_ROOT
+@click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
+@click.option(
+    "--port",
+    "-p",
+    type=click.IntRange(0, 65535),
+    default=8000,
+    show_default=True,
+    help="The port to listen on; 0 picks a free one.",
+)
+@_friendly
+def serve(root: Path, host: str, port: int) -> None:
+    """Preview the working tree, drafts included, rebuilding and reloading on every save."""
+    from .serve import serve as serve_preview
+
+    serve_preview(root, host, port)
