@@ -113,9 +113,23 @@ LAUNCHER = """\
 import sys
 
 sys.path.insert(0, {src!r})
+
+if __name__ == "__main__":  # redraft's worker processes import this file again
+    from redraft.cli import main
+
+    sys.exit(main())
+"""
+# What --profile runs under pyinstrument. pyinstrument samples one process only, so redraft is
+# told there is one CPU: it then renders in its main process instead of a pool of workers.
+PROFILE_DRIVER = """\
+import os
+import sys
+
+sys.path[:0] = {paths!r}
+os.cpu_count = lambda: 1
 from redraft.cli import main
 
-sys.exit(main())
+main({args!r}, prog_name="redraft", standalone_mode=False)
 """
 PROFILE_INTERVAL = 0.002  # seconds between pyinstrument samples
 PROFILE_TOP = 30
@@ -544,15 +558,17 @@ def profile(redraft: Path, engine: str, corpus: Path, no_cache: bool) -> Path:
     output = fresh(OUT / "work" / corpus.name / "redraft-profile")
     fresh(corpus / ".redraft-cache")
     session, stats = OUT / "profile.pyisession", OUT / "profile.pstats"
-    build = [str(redraft), "build", "--quiet", "--output", str(output)]
-    build += ["--no-cache"] if no_cache else []
+    args = ["build", "--quiet", "--output", str(output), *(["--no-cache"] if no_cache else [])]
+    frozen_src = redraft.parent / "src"  # set by --engine
+    paths = [str(frozen_src)] if frozen_src.is_dir() else []
+    driver = PROFILE_DRIVER.format(paths=paths, args=args)
     pyinstrument = [python, "-m", "pyinstrument", "--interval", str(PROFILE_INTERVAL)]
-    run([*pyinstrument, "-r", "pyisession", "-o", str(session), *build], cwd=corpus)
+    run([*pyinstrument, "-r", "pyisession", "-o", str(session), "-c", driver], cwd=corpus)
     loaded = [python, "-m", "pyinstrument", "--load", str(session), "--no-color"]
     tree = run([*loaded, "-p", "time=percent_of_total"])
     run([*loaded, "-r", "pstats", "-p", "processor_options.filter_threshold=0", "-o", str(stats)])
     target = OUT / "profile.txt"
-    title = f"redraft cold build of {corpus.name} (engine {engine})"
+    title = f"redraft cold build of {corpus.name} (engine {engine}, one process)"
     target.write_text(
         f"{title}, sampled every {PROFILE_INTERVAL * 1000:g} ms\n\n"
         f"== Self time by function, top {PROFILE_TOP} ==\n\n{self_times(stats)}\n\n"
