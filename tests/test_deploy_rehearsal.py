@@ -144,11 +144,6 @@ def test_a_shallow_clone_is_refused_by_both_steps(published, tmp_path):
     assert not (clone / "_site").exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: a snapshot renders its images relative to the post's path at that "
-    "revision, and after a folder rename the site has no files at the old path",
-)
 def test_snapshots_from_before_a_folder_rename_keep_their_images(blog, tmp_path):
     blog.write("posts/old/index.md", "# Post\n\n![A plot](plot.svg)\n")
     blog.write("posts/old/plot.svg", '<svg xmlns="http://www.w3.org/2000/svg"/>\n')

@@ -464,14 +464,15 @@ class _PostPages:
             diff = None
             if after is not None:
                 diff = self._diff(revision, before, after)
-                snapshots[revision.commit.sha] = _snapshot_post(revision, after, self.settings)
+                snapshot = _snapshot_post(revision, after, post.source, self.settings)
+                snapshots[revision.commit.sha] = snapshot
             item = RevisionView(
                 revision=revision,
                 short=short,
                 url=f"{post.url}history/{short}/" if after is not None else "",
                 commit_url=f"{repo_url}/commit/{revision.commit.sha}" if repo_url else "",
                 diff=diff,
-                words=count_words(snapshots[revision.commit.sha].body) if after is not None else 0,
+                words=count_words(snapshot.body) if after is not None else 0,
             )
             if diff:
                 html = render_page(self.env, "diff.html", item=item, **self.common)
@@ -506,19 +507,17 @@ class _PostPages:
             )
 
 
-def _snapshot_post(revision: history.Revision, text: str, settings: Settings) -> Post:
-    """The post as it was; an old revision whose front matter no longer parses shows as text."""
-    source = Source(revision.path, text.encode("utf-8"), revision.blob, COMMITTED)
+def _snapshot_post(revision: history.Revision, text: str, current: str, settings: Settings) -> Post:
+    """The post as it was; an old revision whose front matter no longer parses shows as text.
+
+    Its links and images are resolved from the post's current path: the site holds the files of
+    HEAD, so an image that moved along with the post is found where it is now.
+    """
+    source = Source(current, text.encode("utf-8"), revision.blob, COMMITTED)
     try:
         return parse_post(source, zone=settings.zone)
     except RedraftError:
-        return Post(
-            source=revision.path,
-            url=url_for(revision.path),
-            title="",
-            body=text,
-            blob=revision.blob,
-        )
+        return Post(source=current, url=url_for(current), title="", body=text, blob=revision.blob)
 
 
 def _write_tags(writer: _Writer, env, views: list[PostView], common: dict) -> None:
