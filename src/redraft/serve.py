@@ -36,7 +36,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -97,7 +97,6 @@ class Preview:
         self._built = threading.Condition()
         self._stopping = threading.Event()
         self._started = False
-        self._stopped = False
 
     @property
     def version(self) -> int:
@@ -145,18 +144,17 @@ class Preview:
             )
             self._builder.start()
             with self._built:
-                while self.version < 1:
-                    self._built.wait()
+                while self.version < 1 and self._builder.is_alive():
+                    self._built.wait(0.5)
+            if self.version < 1:
+                raise RuntimeError("the preview's build thread stopped before building")
         except BaseException:
             self.stop()
             raise
 
     def stop(self) -> None:
         """Stop watching and serving, after the running build (if any) finishes; remove the
-        temporary folder. Safe to call more than once."""
-        if self._stopped:
-            return
-        self._stopped = True
+        temporary folder. Safe to call again, also after an interrupted call."""
         self._stopping.set()
         self._changes.put(None)
         if self._serving is not None and self._server is not None:
@@ -218,9 +216,13 @@ class Preview:
     # Building on changes
 
     def _build_loop(self) -> None:
+        _block_stop_signals()
         changed: set[str] = set()
         while not self._stopping.is_set():
-            self._aim()
+            try:
+                self._aim()
+            except Exception as exc:  # watching less must not stop the previews
+                self._say(f"cannot watch for changes: {type(exc).__name__}: {exc}", error=True)
             self.rebuild(changed)
             burst = self._next_burst()
             if burst is None:
@@ -280,7 +282,8 @@ class Preview:
     def _say(self, line: str, error: bool = False) -> None:
         if self._report is not None:
             stamp = dt.datetime.now().strftime("%H:%M:%S")
-            self._report(f"{stamp} {line}", error)
+            with suppress(OSError):  # nobody reads the terminal any more (a closed pipe)
+                self._report(f"{stamp} {line}", error)
 
     def decorate(self, page: bytes) -> bytes:
         """A served HTML page: the reload script before </body>, the error banner after <body>."""
@@ -444,6 +447,18 @@ class _Watcher:
 
     def join(self) -> None:
         self._thread.join(timeout=2)
+
+
+def _block_stop_signals() -> None:
+    """Keep Ctrl-C and SIGTERM away from this thread and the processes it starts.
+
+    A terminal's Ctrl-C goes to every process in its group: without this, it would kill the git
+    commands and worker processes of a running build (workers still importing print tracebacks)
+    instead of letting the build finish. A blocked mask is inherited through fork and exec; the
+    main thread still gets the signals and stops the preview.
+    """
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
 
 
 def _force_polling() -> bool:
