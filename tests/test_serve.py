@@ -141,6 +141,16 @@ def test_moving_head_without_touching_posts_rebuilds(blog, preview):
     assert preview.error is None
 
 
+def test_moving_head_alone_rebuilds(blog, preview):
+    """A detached checkout of the same commit changes .git/HEAD and nothing else."""
+    blog.write("posts/a.md", "# A\n\nWords.\n")
+    blog.commit("Add a", "2024-02-01T10:00:00+00:00")
+    preview.start()
+    version = preview.version
+    blog.git("checkout", "-q", "--detach")
+    wait_for_rebuild(preview, version)
+
+
 def test_a_settings_edit_rebuilds(blog, preview):
     blog.write("posts/a.md", "# A\n\nWords.\n")
     preview.start()
@@ -211,6 +221,36 @@ def test_a_failing_first_build_still_serves_an_error_page(blog, preview):
     blog.write("posts/a.md", "# A\n\nWords.\n")
     assert wait_for_rebuild(preview, version)["error"] is None
     assert fetch(preview, "/")[0] == 200
+
+
+def test_pages_asked_for_during_the_first_build_reload_when_it_is_done(blog, monkeypatch):
+    blog.write("posts/a.md", "# A\n\nWords.\n")
+    release = threading.Event()
+    real_build = serve_module.build_site
+
+    def slow_build(*args, **kwargs):
+        release.wait(WAIT)
+        return real_build(*args, **kwargs)
+
+    monkeypatch.setattr(serve_module, "build_site", slow_build)
+    preview = Preview(blog.root, port=0)
+    starting = threading.Thread(target=preview.start)
+    starting.start()
+    try:
+        deadline = time.monotonic() + WAIT
+        while preview.output is None:
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        status, body = fetch(preview, "/posts/a/")
+        assert status == 404 and "first build is running" in body and VERSION_PATH in body
+        assert served_version(preview)["version"] == 0
+    finally:
+        release.set()
+        starting.join(WAIT)
+    try:
+        assert fetch(preview, "/posts/a/")[0] == 200
+    finally:
+        preview.stop()
 
 
 def test_missing_pages_get_the_sites_404_page(blog, preview):

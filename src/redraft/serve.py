@@ -285,9 +285,13 @@ class Preview:
             with suppress(OSError):  # nobody reads the terminal any more (a closed pipe)
                 self._report(f"{stamp} {line}", error)
 
-    def decorate(self, page: bytes) -> bytes:
-        """A served HTML page: the reload script before </body>, the error banner after <body>."""
-        version, error = self._state
+    def decorate(self, page: bytes, state: tuple[int, str | None] | None = None) -> bytes:
+        """A served HTML page: the reload script before </body>, the error banner after <body>.
+
+        `state` is (version, error) as it was before the page was read, so a build finishing
+        in between makes the page reload rather than go stale.
+        """
+        version, error = state or self._state
         seen = json.dumps(f"{self._session}:{version}")
         script = _RELOAD_SCRIPT.replace("SEEN", seen).replace("PATH", json.dumps(VERSION_PATH))
         script = script.replace("POLL", str(POLL_MS)).encode()
@@ -485,8 +489,13 @@ _ERROR_BANNER = (
 _NOTHING_BUILT = (
     '<!doctype html>\n<html lang="en">\n<head><meta charset="utf-8">'
     "<title>redraft preview</title></head>\n<body>\n<h1>Nothing built yet</h1>\n"
-    "<p>Fix the error above and save: this page reloads by itself.</p>\n</body>\n</html>\n"
+    "<p>{next}: this page reloads by itself.</p>\n</body>\n</html>\n"
 )
+
+
+def _nothing_built(error: str | None) -> bytes:
+    step = "Fix the error above and save" if error else "The first build is running"
+    return _NOTHING_BUILT.format(next=step).encode()
 
 
 class _Handler(SimpleHTTPRequestHandler):
@@ -541,15 +550,19 @@ class _Handler(SimpleHTTPRequestHandler):
         page = self.preview.output / "404.html" if self.preview.output else None
         if page is not None and page.is_file():
             return self._send_page(HTTPStatus.NOT_FOUND, str(page))
-        return self._send(HTTPStatus.NOT_FOUND, self.preview.decorate(_NOTHING_BUILT.encode()))
+        state = self.preview._state
+        return self._send(
+            HTTPStatus.NOT_FOUND, self.preview.decorate(_nothing_built(state[1]), state)
+        )
 
     def _send_page(self, status: HTTPStatus, local: str) -> io.BytesIO:
+        state = self.preview._state
         try:
             with open(local, "rb") as file:
                 page = file.read()
         except OSError:
-            page = _NOTHING_BUILT.encode()
-        return self._send(status, self.preview.decorate(page))
+            page = _nothing_built(state[1])
+        return self._send(status, self.preview.decorate(page, state))
 
     def _send(
         self, status: HTTPStatus, data: bytes, kind: str = "text/html; charset=utf-8"
