@@ -172,6 +172,12 @@ class _PageParser(HTMLParser):
         self.page.text = " ".join("".join(self._text).split())
 
 
+def files_of(root: Path) -> dict[str, bytes]:
+    """Every file under `root` by its relative path, with its bytes: two sites compare equal
+    exactly when they are byte for byte the same."""
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
 def parse_html(path: Path) -> Page:
     parser = _PageParser()
     parser.feed(path.read_text(encoding="utf-8"))

@@ -1,15 +1,11 @@
 """The build cache: a rebuild reads only new commits, reuses renders, and never trusts bad data."""
 
-from pathlib import Path
 
 from click.testing import CliRunner
 
+from conftest import files_of
 from redraft.cache import FOLDER
 from redraft.cli import main
-
-
-def _tree(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
 
 
 def _grow(blog, n: int, start: int = 0) -> None:
@@ -26,7 +22,7 @@ def test_cached_rebuild_after_new_commits_equals_a_fresh_build(blog, tmp_path):
     blog.commit("Rename p1", "2024-01-20T10:00:00+00:00")
     warm = blog.build(output=tmp_path / "warm")
     cold = blog.build(output=tmp_path / "cold", cache=False)
-    assert _tree(warm) == _tree(cold)
+    assert files_of(warm) == files_of(cold)
     assert (warm / "posts/p1/index.html").is_file()  # the redirect, found via the cached log
 
 
@@ -38,7 +34,7 @@ def test_rewritten_history_is_read_again_in_full(blog, tmp_path):
     blog.commit("Rewrite p0", "2024-02-01T10:00:00+00:00")
     warm = blog.build(output=tmp_path / "warm")
     cold = blog.build(output=tmp_path / "cold", cache=False)
-    assert _tree(warm) == _tree(cold)
+    assert files_of(warm) == files_of(cold)
 
 
 def test_a_changed_mailmap_is_not_answered_from_the_cache(blog, tmp_path):
@@ -55,7 +51,7 @@ def test_a_corrupt_cache_is_ignored(blog, tmp_path):
     for entry in (blog.root / FOLDER).iterdir():
         entry.write_bytes(b"\x00not a cache\xff" * 10)
     rebuilt = blog.build(output=tmp_path / "second")
-    assert _tree(rebuilt) == _tree(tmp_path / "first")
+    assert files_of(rebuilt) == files_of(tmp_path / "first")
 
 
 def test_unchanged_pages_are_linked_not_rewritten(blog):
@@ -90,4 +86,4 @@ def test_parallel_build_equals_serial_build(blog, tmp_path, monkeypatch):
     serial = blog.build(output=tmp_path / "serial", cache=False)
     monkeypatch.setattr(redraft.build, "POSTS_PER_WORKER", 2)
     parallel = blog.build(output=tmp_path / "parallel", cache=False)
-    assert _tree(serial) == _tree(parallel)
+    assert files_of(serial) == files_of(parallel)

@@ -1,13 +1,9 @@
 """The site is a function of a commit: the same commit gives byte-identical output, wherever built."""
 
 import subprocess
-from pathlib import Path
 
+from conftest import files_of
 from redraft import build_site
-
-
-def _tree(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
 
 
 def _history(blog) -> None:
@@ -26,7 +22,7 @@ def test_the_same_commit_built_twice_is_byte_identical(blog, tmp_path):
     _history(blog)
     first = blog.build(output=tmp_path / "one")
     second = blog.build(output=tmp_path / "two", cache=False)
-    assert _tree(first) == _tree(second)
+    assert files_of(first) == files_of(second)
 
 
 def test_two_clones_at_different_paths_build_the_same_bytes(blog, tmp_path):
@@ -37,5 +33,5 @@ def test_two_clones_at_different_paths_build_the_same_bytes(blog, tmp_path):
         clone.parent.mkdir(parents=True, exist_ok=True)
         subprocess.run(["git", "clone", "-q", str(blog.root), str(clone)], check=True)
         sites.append(build_site(clone, output=tmp_path / f"{clone.name}-site").output)
-    assert _tree(sites[0]) == _tree(sites[1])
-    assert "posts/notes/index.html" in _tree(sites[0])  # the redirect is part of the site
+    assert files_of(sites[0]) == files_of(sites[1])
+    assert "posts/notes/index.html" in files_of(sites[0])  # the redirect is part of the site
