@@ -12,6 +12,7 @@ import os
 import shutil
 import signal
 import tempfile
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -88,7 +89,9 @@ def build_site(
     """Build the blog in `root` into `output` (default: the `output` setting, `_site`).
 
     With `cache`, rendered Markdown and diffs are kept in .redraft-cache/ for the next build.
-    `progress(stage, done, total)` is called as stages advance.
+    `progress(stage, done, total)` is called as stages advance. Large sites are written by
+    spawned worker processes, so a script calling this must guard its entry point with
+    `if __name__ == "__main__":`.
     """
     report = progress or _silent
     root = root.resolve()
@@ -348,11 +351,11 @@ def _write_posts(
             report("posts", done, len(posts))
     else:
         context = multiprocessing.get_context("spawn")
-        pool = ProcessPoolExecutor(
-            max_workers=workers, mp_context=context, initializer=_leave_interrupts_to_parent
-        )
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
         try:
-            for result in pool.map(_write_batch, [job] * len(batches), batches):
+            with _workers_ignore_interrupts():
+                written = pool.map(_write_batch, [job] * len(batches), batches)
+            for result in written:
                 results.append(result)
                 done += len(result[0])
                 report("posts", done, len(posts))
@@ -364,9 +367,18 @@ def _write_posts(
     return views, entries, sum(count for _, _, count in results)
 
 
-def _leave_interrupts_to_parent() -> None:
-    """Workers ignore Ctrl-C: the parent stops the pool, and no worker prints a traceback."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+@contextmanager
+def _workers_ignore_interrupts() -> Iterator[None]:
+    """Start worker processes with Ctrl-C ignored (a spawned Python keeps an ignored SIGINT), so
+    only the parent reacts: it stops the pool, and no worker prints a traceback."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may change handlers; `redraft serve` masks signals itself
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _write_batch(job: _PostJob, posts: list[Post]) -> tuple[list[PostView], dict[str, str], int]:
