@@ -236,36 +236,40 @@ def urls(sample, stress, server) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def browser():
+def tab():
+    """One browser tab for the module: each check resizes it and sets its colour scheme, which
+    costs a fraction of a fresh browser context (the whole file must stay under 60 s of CPU)."""
     _require("browser")
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
+        browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
         )
-        yield launched
-        launched.close()
+        context = browser.new_context(reduced_motion="reduce")
+        yield context.new_page()
+        context.close()
+        browser.close()
 
 
 class Visit:
-    """A page opened in its own context, recording everything that went wrong on the way."""
+    """The tab at one width and colour scheme, recording everything that goes wrong in it."""
 
-    def __init__(self, browser, url: str, *, width: int = 1280, scheme: str = "light") -> None:
+    def __init__(self, page, url: str, *, width: int = 1280, scheme: str = "light") -> None:
+        self.page = page
         self.url = url
         self.problems: list[str] = []
-        self.context = browser.new_context(
-            viewport={"width": width, "height": 844 if width < 600 else 900},
-            color_scheme=scheme,
-            reduced_motion="reduce",
-        )
-        self.page = self.context.new_page()
-        page = self.page
-        page.on("console", self._console)
-        page.on("pageerror", lambda error: self.problems.append(f"script error: {error}"))
-        page.on("requestfailed", self._failed)
-        page.on("response", self._response)
         self.expected_status = 200
         self.leaving = False
         self.response = None
+        page.set_viewport_size({"width": width, "height": 844 if width < 600 else 900})
+        page.emulate_media(media="screen", color_scheme=scheme)
+        self._listeners = {
+            "console": self._console,
+            "pageerror": self._page_error,
+            "requestfailed": self._failed,
+            "response": self._response,
+        }
+        for event, listener in self._listeners.items():
+            page.on(event, listener)
 
     def _console(self, message) -> None:
         if message.type != "error":
@@ -275,8 +279,11 @@ class Visit:
             return
         self.problems.append(f"console error: {message.text}")
 
+    def _page_error(self, error) -> None:
+        self.problems.append(f"script error: {error}")
+
     def _failed(self, request) -> None:
-        # A page that navigates away at once (a redirect page) cancels what it was loading.
+        # A page that navigates away at once (a redirect, a click) cancels what it was loading.
         if self.leaving and request.failure == "net::ERR_ABORTED":
             return
         self.problems.append(f"failed: {request.url} {request.failure}")
@@ -301,14 +308,12 @@ class Visit:
         )
         return self
 
-    def close(self) -> None:
-        self.context.close()
-
     def __enter__(self) -> Visit:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.close()
+        for event, listener in self._listeners.items():
+            self.page.remove_listener(event, listener)
 
 
 def _axe(page) -> list[str]:
@@ -326,6 +331,42 @@ def _axe(page) -> list[str]:
     return violations
 
 
+def _links_told_apart_by_colour_only(page) -> list[str]:
+    """Links inside running text that are not underlined. (axe's link-in-text-block counts any
+    difference in the `text-decoration` shorthand, such as a thickness, as a visible style.)"""
+    return page.evaluate(
+        """() => [...document.querySelectorAll('body a[href]')].filter(link => {
+             if (link.closest('svg, nav, .masthead')) return false;
+             let block = link.parentElement;
+             while (block && getComputedStyle(block).display.startsWith('inline')) {
+               block = block.parentElement;
+             }
+             const words = element => element.textContent.replace(/\\s+/g, ' ').trim();
+             if (!block || !block.matches('p, li, td, th, dd, figcaption, blockquote')) return false;
+             if (words(block).length <= words(link).length + 2) return false;
+             return !getComputedStyle(link).textDecorationLine.includes('underline');
+           }).map(link => link.outerHTML.slice(0, 100))"""
+    )
+
+
+def _outline(page) -> dict:
+    """Facts about the page's structure that the theme promises on every page."""
+    return page.evaluate(
+        """() => ({
+             h1: document.querySelectorAll('h1').length,
+             entryTitles: [...new Set([...document.querySelectorAll('.entry-title')]
+                                        .map(e => e.tagName.toLowerCase()))],
+             current: [...document.querySelectorAll('.site-nav [aria-current]')]
+                        .map(a => a.textContent.trim() + '=' + a.getAttribute('aria-current')),
+             brokenDates: [...document.querySelectorAll('time')]
+                            .filter(t => t.getClientRects().length > 1).map(t => t.textContent),
+           })"""
+    )
+
+
+CURRENT = {"index": ["Writing=page"], "tags": ["Topics=page"], "tag": ["Topics=true"]}
+
+
 def _page_width(page) -> dict:
     return page.evaluate(
         "() => ({scroll: document.documentElement.scrollWidth, inner: window.innerWidth})"
@@ -338,8 +379,8 @@ PAGES = ["index", "post", "living", "history", "snapshot", "tags", "tag", "404"]
 @pytest.mark.parametrize("scheme", SCHEMES)
 @pytest.mark.parametrize("width", WIDTHS.values(), ids=WIDTHS.keys())
 @pytest.mark.parametrize("name", PAGES)
-def test_page_fits_loads_cleanly_and_passes_axe(browser, urls, name, width, scheme):
-    with Visit(browser, urls[name], width=width, scheme=scheme) as visit:
+def test_page_fits_loads_cleanly_and_passes_axe(tab, urls, name, width, scheme):
+    with Visit(tab, urls[name], width=width, scheme=scheme) as visit:
         visit.open(status=404 if name == "404" else 200)
         page = visit.page
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -348,6 +389,13 @@ def test_page_fits_loads_cleanly_and_passes_axe(browser, urls, name, width, sche
         assert size["scroll"] <= size["inner"], f"{name} scrolls sideways at {width}px: {size}"
         violations = _axe(page)
         assert not violations, "\n".join(violations)
+        assert not _links_told_apart_by_colour_only(page)
+        outline = _outline(page)
+        assert outline["h1"] == 1, outline
+        assert outline["entryTitles"] in ([], ["h2"]), "post titles in lists are h2"
+        assert not outline["brokenDates"], f"a date breaks across lines: {outline}"
+        if name in CURRENT:
+            assert outline["current"] == CURRENT[name], outline
         assert not visit.problems, "\n".join(visit.problems)
 
 
@@ -356,8 +404,8 @@ STRESS_PAGES = ["stress-index", "stress-post", "stress-history", "stress-snapsho
 
 @pytest.mark.parametrize("scheme", SCHEMES)
 @pytest.mark.parametrize("name", STRESS_PAGES)
-def test_stress_pages_fit_a_phone(browser, urls, name, scheme):
-    with Visit(browser, urls[name], width=WIDTHS["phone"], scheme=scheme) as visit:
+def test_stress_pages_fit_a_phone(tab, urls, name, scheme):
+    with Visit(tab, urls[name], width=WIDTHS["phone"], scheme=scheme) as visit:
         visit.open()
         page = visit.page
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -369,8 +417,8 @@ def test_stress_pages_fit_a_phone(browser, urls, name, scheme):
         assert not visit.problems, "\n".join(visit.problems)
 
 
-def test_wide_things_scroll_inside_their_boxes_on_a_phone(browser, urls):
-    with Visit(browser, urls["stress-post"], width=WIDTHS["phone"]) as visit:
+def test_wide_things_scroll_inside_their_boxes_on_a_phone(tab, urls):
+    with Visit(tab, urls["stress-post"], width=WIDTHS["phone"]) as visit:
         page = visit.open().page
         for selector in (".code", ".table-wrap", ".math-block"):
             box = page.locator(f".prose {selector}").first
@@ -401,15 +449,15 @@ def test_wide_things_scroll_inside_their_boxes_on_a_phone(browser, urls):
         assert size["scroll"] <= size["inner"], size
 
 
-def test_a_snapshot_whose_front_matter_was_broken_shows_its_source(browser, urls):
-    with Visit(browser, urls["stress-snapshot"], width=WIDTHS["phone"]) as visit:
+def test_a_snapshot_whose_front_matter_was_broken_shows_its_source(tab, urls):
+    with Visit(tab, urls["stress-snapshot"], width=WIDTHS["phone"]) as visit:
         page = visit.open().page
         expect(page.locator("main pre")).to_contain_text("title: [never closed")
         expect(page.locator("[role=note]").first).to_contain_text("You are reading the version of")
 
 
-def test_history_navigation_by_clicking(browser, urls):
-    with Visit(browser, urls["living"]) as visit:
+def test_history_navigation_by_clicking(tab, urls):
+    with Visit(tab, urls["living"]) as visit:
         page = visit.open().page
         visit.leaving = True  # a click may cancel what the page was still loading (its icon)
         page.locator("main a[rel~='version-history']").first.click()
@@ -425,8 +473,8 @@ def test_history_navigation_by_clicking(browser, urls):
         assert not visit.problems, "\n".join(visit.problems)
 
 
-def test_an_old_address_redirects_to_the_new_one(browser, urls):
-    with Visit(browser, urls["stress-redirect"]) as visit:
+def test_an_old_address_redirects_to_the_new_one(tab, urls):
+    with Visit(tab, urls["stress-redirect"]) as visit:
         page = visit.page
         visit.leaving = True
         page.goto(urls["stress-redirect"])
@@ -450,8 +498,8 @@ _FOCUS = """() => {
 
 
 @pytest.mark.parametrize("scheme", SCHEMES)
-def test_keyboard_skip_link_and_focus_rings(browser, urls, scheme):
-    with Visit(browser, urls["post"], scheme=scheme) as visit:
+def test_keyboard_skip_link_and_focus_rings(tab, urls, scheme):
+    with Visit(tab, urls["post"], scheme=scheme) as visit:
         page = visit.open().page
         page.keyboard.press("Tab")
         skip = page.evaluate(_FOCUS)
@@ -475,8 +523,8 @@ def test_keyboard_skip_link_and_focus_rings(browser, urls, scheme):
         assert "table-wrap" in tags, "tables should be reachable by keyboard"
 
 
-def test_skip_link_moves_to_the_content(browser, urls):
-    with Visit(browser, urls["index"]) as visit:
+def test_skip_link_moves_to_the_content(tab, urls):
+    with Visit(tab, urls["index"]) as visit:
         page = visit.open().page
         page.keyboard.press("Tab")
         page.keyboard.press("Enter")
@@ -486,8 +534,8 @@ def test_skip_link_moves_to_the_content(browser, urls):
         assert inside, "after the skip link, the next Tab should land inside main"
 
 
-def test_print_stylesheet(browser, urls):
-    with Visit(browser, urls["post"], scheme="dark") as visit:
+def test_print_stylesheet(tab, urls):
+    with Visit(tab, urls["post"], scheme="dark") as visit:
         page = visit.open().page
         page.emulate_media(media="print")
         styles = page.evaluate(
@@ -498,9 +546,10 @@ def test_print_stylesheet(browser, urls):
                  };
                  const body = getComputedStyle(document.body);
                  const code = getComputedStyle(document.querySelector('.code pre'));
+                 const words = getComputedStyle(document.querySelector('.code code'));
                  return {nav: shown('.masthead nav'), skip: shown('.skip'), article: shown('article'),
                          footer: shown('.post-footer'), background: body.backgroundColor,
-                         color: body.color, codeWrap: code.whiteSpace};
+                         color: body.color, codeWrap: code.whiteSpace, codeColor: words.color};
                }"""
         )
         assert styles["nav"] is False, styles
@@ -509,6 +558,7 @@ def test_print_stylesheet(browser, urls):
         assert styles["background"] in ("rgb(255, 255, 255)", "rgba(0, 0, 0, 0)"), styles
         assert styles["color"] == "rgb(0, 0, 0)", styles
         assert styles["codeWrap"] == "pre-wrap", "long code lines should wrap on paper"
+        assert styles["codeColor"] == "rgb(0, 0, 0)", "dark-scheme code colours are for screens"
 
 
 def test_every_page_type_is_valid_html(sample, stress, server):
@@ -574,5 +624,10 @@ def test_head_tags_for_sharing_and_browsers(sample, stress, server):
     assert '<meta name="robots" content="noindex">' in missing
     redirect = _head(stressed, "posts/old-name/index.html")
     assert 'rel="icon"' in redirect and 'http-equiv="refresh"' in redirect
-    for page in (blog / "index.html", blog / "tags/index.html", blog / "404.html"):
-        assert 'rel="icon"' in _head(page.parent, page.name)
+    for folder in (blog, stressed):
+        for page in folder.rglob("*.html"):
+            html = page.read_text("utf-8")
+            assert 'rel="icon"' in _head(page.parent, page.name), page
+            assert html.count("<h1") == 1, f"{page}: one h1 per page"
+            scripts = re.findall(r"<script[^>]*>", html)
+            assert all('type="application/ld+json"' in s for s in scripts), f"{page}: {scripts}"
