@@ -87,3 +87,24 @@ def test_parallel_build_equals_serial_build(blog, tmp_path, monkeypatch):
     monkeypatch.setattr(redraft.build, "POSTS_PER_WORKER", 2)
     parallel = blog.build(output=tmp_path / "parallel", cache=False)
     assert files_of(serial) == files_of(parallel)
+
+
+def test_a_rebuild_links_unchanged_posts_pages_and_equals_a_cold_build(blog, tmp_path):
+    _grow(blog, 6)
+    site = blog.build()
+    history = site / "posts/p1/history/index.html"
+    inode = history.stat().st_ino
+    blog.write("posts/p0.md", "# Post 0\n\nOne more revision.\n")
+    blog.commit("Revise p0 once more", "2024-02-01T10:00:00+00:00")
+    site = blog.build()
+    assert history.stat().st_ino == inode  # p1 did not change: its pages were linked
+    assert "One more revision." in (site / "posts/p0/index.html").read_text()
+    assert files_of(site) == files_of(blog.build(output=tmp_path / "cold", cache=False))
+
+
+def test_a_theme_change_renders_every_post_again(blog):
+    _grow(blog, 3)
+    blog.build()
+    blog.write("theme/templates/diff.html", "<p>changed: {{ item.diff.added }} words</p>\n")
+    site = blog.build()
+    assert "changed:" in (site / "posts/p0/history/index.html").read_text()

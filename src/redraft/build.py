@@ -7,6 +7,7 @@ failed build leaves the previous site as it was. Large sites are written on all 
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import os
 import shutil
@@ -23,7 +24,7 @@ from pathlib import Path
 import git
 from pygments.formatters import HtmlFormatter
 
-from . import history
+from . import __version__, history
 from .cache import FOLDER as CACHE_FOLDER
 from .cache import Cache, cache_key, cached_log
 from .config import Settings, check_output_folder, load_settings
@@ -238,6 +239,7 @@ class _Writer:
         self.folder = folder
         self.previous = previous if previous and previous.is_dir() else None
         self.count = 0
+        self.written: list[str] = []
 
     def write(self, path: str, data: str | bytes) -> None:
         if not path or path.endswith("/"):
@@ -258,6 +260,22 @@ class _Writer:
                 "of a page redraft makes (such as a post's history/ or feed.xml); rename it"
             ) from None
         self.count += 1
+        self.written.append(relative)
+
+    def link_all(self, paths: list[str]) -> bool:
+        """Link these files from the previous build; False (and nothing linked) if any is gone."""
+        if self.previous is None or not all((self.previous / p).is_file() for p in paths):
+            return False
+        for relative in paths:
+            target = self.folder / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(self.previous / relative, target)
+            except FileExistsError:
+                raise RedraftError(f"/{relative} would be written twice; rename the post") from None
+            self.written.append(relative)
+        self.count += len(paths)
+        return True
 
     def _link_unchanged(self, relative: str, content: bytes, target: Path) -> bool:
         if self.previous is None:
@@ -295,7 +313,9 @@ def _write_site(
     env = template_environment(settings)
     writer = _Writer(folder, previous)
     common = {"commit": head}
-    job = _PostJob(settings, folder, previous, head, cache_path)
+    job = _PostJob(
+        settings, folder, previous, head, cache_path, _theme_fingerprint(settings.source)
+    )
     views, entries, files = _write_posts(posts, job, report)
     report("site pages", 0, 1)
     Cache(cache_path).save(entries)
@@ -333,6 +353,7 @@ class _PostJob:
     previous: Path
     head: str | None
     cache_path: Path | None
+    theme: str  # a hash of the theme's files: a changed template re-renders every post
 
 
 def _write_posts(
@@ -385,8 +406,9 @@ def _write_batch(job: _PostJob, posts: list[Post]) -> tuple[list[PostView], dict
     """Write the pages of `posts`; returns their views (without diffs), new cache entries, and
     the number of files written. Runs in a worker process for large sites."""
     pages = _PostPages(job)
-    blobs = pages.read_ahead(posts)
-    views = [pages.write(post, blobs) for post in posts]
+    reused = {post.url: pages.reuse(post) for post in posts}
+    blobs = pages.read_ahead([post for post in posts if reused[post.url] is None])
+    views = [reused[post.url] or pages.write(post, blobs) for post in posts]
     return views, pages.cache.new, pages.writer.count
 
 
@@ -400,6 +422,7 @@ class _PostPages:
         self.repo = history.open_repo(job.settings.source) if job.head else None
         self.writer = _Writer(job.folder, job.previous)
         self.cache = Cache(job.cache_path)
+        self.theme = job.theme
         # Post pages leave out the HEAD commit: a new commit elsewhere must not change their bytes.
         self.common = {"commit": None}
         self._renders: dict[tuple[str, str], Rendered] = {}
@@ -411,7 +434,25 @@ class _PostPages:
         wanted = set().union(*(history.trail_blobs(p.trail) for p in posts))
         return history.read_blobs(self.repo, wanted)
 
+    def reuse(self, post: Post) -> PostView | None:
+        """Link the post's pages from the previous build if nothing they show has changed since;
+        its view then comes without diffs (the index and feeds need none)."""
+        files = self.cache.files(self._fingerprint(post))
+        if files is None or not self.writer.link_all(files):
+            return None
+        revisions = [self._revision_view(post, r, None, 0) for r in post.trail.revisions]
+        former = sorted({url_for(r.path) for r in post.trail.revisions} - {post.url})
+        return PostView(post, self.render(post), tuple(revisions[::-1]), tuple(former))
+
+    def _fingerprint(self, post: Post) -> str:
+        """Everything a post's pages are made from: the post with its whole trail, the settings,
+        the theme and the versions of what renders them."""
+        settings = replace(self.settings, source=Path("."))
+        versions = (__version__, RENDERER_VERSION, DIFF_VERSION)
+        return cache_key("post-pages", versions, self.theme, repr(settings), repr(post))
+
     def write(self, post: Post, blobs: dict[str, bytes]) -> PostView:
+        first_file = len(self.writer.written)
         revisions, snapshots, changes = self._revisions(post, blobs)
         former = sorted({url_for(r.revision.path) for r in revisions} - {post.url})
         view = PostView(
@@ -440,6 +481,7 @@ class _PostPages:
             self.writer.write(view.feed_url, revision_feed(view, settings, changes))
             self._write_snapshots(view, snapshots)
         self._renders.clear()
+        self.cache.put_files(self._fingerprint(post), self.writer.written[first_file:])
         slim = tuple(replace(r, diff=None) for r in revisions)
         return replace(view, revisions=slim)
 
@@ -470,27 +512,34 @@ class _PostPages:
     def _revisions(self, post: Post, blobs: dict[str, bytes]):
         """History lines newest first, the snapshot posts by commit, and each diff as HTML."""
         items, snapshots, changes = [], {}, {}
-        repo_url = self.settings.repo_url.rstrip("/")
         for revision, before, after in history.revision_texts(self.repo, post.trail, blobs):
-            short = revision.commit.short
             diff = None
             if after is not None:
                 diff = self._diff(revision, before, after)
                 snapshot = _snapshot_post(revision, after, post.source, self.settings)
                 snapshots[revision.commit.sha] = snapshot
-            item = RevisionView(
-                revision=revision,
-                short=short,
-                url=f"{post.url}history/{short}/" if after is not None else "",
-                commit_url=f"{repo_url}/commit/{revision.commit.sha}" if repo_url else "",
-                diff=diff,
-                words=count_words(snapshot.body) if after is not None else 0,
-            )
+            words = count_words(snapshot.body) if after is not None else 0
+            item = self._revision_view(post, revision, diff, words)
             if diff:
                 html = render_page(self.env, "diff.html", item=item, **self.common)
                 changes[revision.commit.sha] = html
             items.append(item)
         return items[::-1], snapshots, changes
+
+    def _revision_view(
+        self, post: Post, revision: history.Revision, diff: WordDiff | None, words: int
+    ) -> RevisionView:
+        short = revision.commit.short
+        repo_url = self.settings.repo_url.rstrip("/")
+        has_snapshot = revision.content_changed and revision.kind != "deleted"
+        return RevisionView(
+            revision=revision,
+            short=short,
+            url=f"{post.url}history/{short}/" if has_snapshot else "",
+            commit_url=f"{repo_url}/commit/{revision.commit.sha}" if repo_url else "",
+            diff=diff,
+            words=words,
+        )
 
     def _diff(self, revision: history.Revision, before: str, after: str) -> WordDiff:
         key = cache_key("diff", DIFF_VERSION, revision.old_blob, revision.blob)
@@ -517,6 +566,11 @@ class _PostPages:
                 older=with_pages[index + 1] if index + 1 < len(with_pages) else None,
                 **self.common,
             )
+
+
+def _theme_fingerprint(root: Path) -> str:
+    files = [p for theme in theme_dirs(root) for p in sorted(theme.rglob("*")) if p.is_file()]
+    return cache_key(*(f"{p}:{hashlib.sha256(p.read_bytes()).hexdigest()}" for p in files))
 
 
 def _snapshot_post(revision: history.Revision, text: str, current: str, settings: Settings) -> Post:

@@ -13,7 +13,7 @@ import json
 import sqlite3
 from dataclasses import asdict, astuple
 from datetime import datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import git
 
@@ -59,6 +59,16 @@ class Cache:
         except (TypeError, KeyError, ValueError):
             return None
 
+    def files(self, key: str) -> list[str] | None:
+        """The output files a post's pages were written to, under this fingerprint."""
+        value = self._get(key).get("files")
+        if not isinstance(value, list) or not all(_inside(p) for p in value):
+            return None
+        return value
+
+    def put_files(self, key: str, files: list[str]) -> None:
+        self.new[key] = json.dumps({"files": files}, ensure_ascii=False)
+
     def put(self, key: str, value: Rendered | WordDiff) -> None:
         data = asdict(value)
         if isinstance(value, WordDiff):
@@ -88,6 +98,15 @@ class Cache:
             return json.loads(row[0]) if row else {}
         except (sqlite3.Error, json.JSONDecodeError, TypeError):
             return {}
+
+
+def _inside(path: object) -> bool:
+    """Whether a path read from the cache stays inside the output folder."""
+    return (
+        isinstance(path, str)
+        and not PurePosixPath(path).is_absolute()
+        and ".." not in PurePosixPath(path).parts
+    )
 
 
 def _open(path: Path) -> sqlite3.Connection | None:
