@@ -23,6 +23,7 @@ written to bench/out/results.md. Standard library only.
 from __future__ import annotations
 
 import argparse
+import fcntl
 import io
 import json
 import os
@@ -638,9 +639,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+def lock_out() -> None:
+    """Lock bench/out/.lock until this process exits: two runs would share corpora and outputs."""
+    descriptor = os.open(OUT / ".lock", os.O_WRONLY | os.O_CREAT, 0o644)  # closed at exit
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        sys.exit("bench: another bench/run.py is using bench/out; wait for it to finish")
+
+
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     OUT.mkdir(exist_ok=True)
+    lock_out()
     redraft, engine = find_redraft(args.redraft), engine_commit()
     if args.engine:
         redraft, engine = frozen_engine(args.engine, redraft)
