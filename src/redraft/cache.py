@@ -23,7 +23,7 @@ from .history import Change, Commit, LogEntry
 from .markdown import Rendered
 
 FOLDER = ".redraft-cache"
-_LOG_VERSION = 1
+_LOG_VERSION = 2
 _SCHEMA = "CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
 
 

@@ -96,8 +96,9 @@ def read_inventory(repo: git.Repo | None, settings: Settings, *, drafts: bool) -
     elif repo is not None or drafts:
         untracked = set(_working_files(settings.source, settings.posts))
 
+    contents = history.read_blobs(repo, committed.values()) if committed else {}
     files: dict[str, Source] = {
-        path: Source(path, history.read_blob(repo, blob), blob) for path, blob in committed.items()
+        path: Source(path, contents[blob], blob) for path, blob in committed.items()
     }
     if drafts:
         for path in sorted(modified | untracked):

@@ -243,16 +243,26 @@ def _revision(
 
 def stream_log(repo: git.Repo, folder: str, since: str = "") -> Iterator[LogEntry]:
     """Commits touching `folder`, newest first (topologically), with the paths each changed;
-    with `since`, only the commits after it (`git log SINCE..HEAD`)."""
+    with `since`, only the commits after it (`git log SINCE..HEAD`).
+
+    The log is read for the whole repository and filtered here: a pathspec (`-- posts`) makes
+    git's rename detection twice as slow (6.6 s against 3.6 s over 17,752 commits).
+    """
+    prefix = "" if folder in ("", ".") else folder.strip("/") + "/"
     process = repo.git.log(
         "--raw", "-z", "-M", "--cc", "--no-abbrev", "--topo-order", "--no-color",
         "--no-ext-diff", "--no-textconv", f"--format={_FORMAT}",
-        f"{since}..HEAD" if since else "HEAD", "--", folder,
+        f"{since}..HEAD" if since else "HEAD",
         as_process=True,
     )  # fmt: skip
     tokens = _nul_tokens(process.proc.stdout)
     try:
-        yield from _parse_log(tokens)
+        for commit, changes in _parse_log(tokens):
+            inside = [
+                c for c in changes if c.path.startswith(prefix) or c.old_path.startswith(prefix)
+            ]
+            if inside:
+                yield commit, inside
     finally:
         process.proc.stdout.close()
         process.proc.wait()
