@@ -15,8 +15,11 @@ import click
 from . import __version__
 from .authoring import new_post, post_history
 from .build import build_site, remove_build_products
+from .check import ERROR, check_site, summary
 from .diffs import WordDiff
 from .errors import RedraftError
+from .scaffold import IGNORED, PUBLISHED_BRANCH, init_site
+from .serve import serve as serve_preview
 
 _ROOT = click.option(
     "--root",
@@ -207,9 +210,6 @@ def check(root: Path) -> None:
 
     Prints one line per problem and exits 1 if any is an error (warnings alone exit 0).
     """
-    # Imported here so each command below stays one self-contained block at the end.
-    from .check import ERROR, check_site, summary
-
     problems = check_site(root)
     for problem in problems:
         click.secho(str(problem), fg="red" if problem.severity == ERROR else "yellow")
@@ -226,8 +226,6 @@ def init(root: Path) -> None:
 
     Writes redraft.toml, a first post and .github/workflows/deploy.yml; never overwrites.
     """
-    from .scaffold import IGNORED, PUBLISHED_BRANCH, init_site
-
     result = init_site(root)
     for path in result.written:
         if path == ".gitignore":
@@ -263,6 +261,4 @@ def init(root: Path) -> None:
 @_friendly
 def serve(root: Path, host: str, port: int) -> None:
     """Preview the working tree, drafts included, rebuilding and reloading on every save."""
-    from .serve import serve as serve_preview
-
     serve_preview(root, host, port)
