@@ -203,7 +203,9 @@ def _mathml(tex: str, *, display: str) -> str:
     try:
         mathml = _sanitised_mathml(tex, display)
     except Exception as exc:  # latex2mathml raises many unrelated types for bad TeX
-        raise MarkupError(f"invalid TeX in ${_shown(tex)}$: {type(exc).__name__} {exc}".strip()) from None
+        raise MarkupError(
+            f"invalid TeX in ${_shown(tex)}$: {type(exc).__name__} {exc}".strip()
+        ) from None
     unknown = _UNKNOWN_COMMAND.search(mathml)
     if unknown:
         raise MarkupError(f"invalid TeX in ${_shown(tex)}$: unknown command {unknown.group(1)}")
