@@ -6,6 +6,7 @@ Every command turns a RedraftError into one line on stderr and exit status 1.
 from __future__ import annotations
 
 import functools
+import signal
 import sys
 import time
 from pathlib import Path
@@ -74,6 +75,9 @@ def build(
     quiet: bool,
 ) -> None:
     """Build the site from the committed posts (HEAD)."""
+    # A CI runner cancels a job with SIGTERM: unwind like Ctrl-C, so worker processes stop and
+    # the half-written folder is removed.
+    signal.signal(signal.SIGTERM, _stop_on_terminate)
     started = time.perf_counter()
     bar = _ProgressLine() if not quiet and sys.stderr.isatty() else None
     result = build_site(
@@ -97,6 +101,10 @@ def build(
         f"Built {_plural(result.posts, 'post')} ({_plural(result.files, 'file')}) from {source} "
         f"into {result.output} in {time.perf_counter() - started:.1f} s"
     )
+
+
+def _stop_on_terminate(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 class _ProgressLine:
