@@ -108,3 +108,14 @@ def test_a_theme_change_renders_every_post_again(blog):
     blog.write("theme/templates/diff.html", "<p>changed: {{ item.diff.added }} words</p>\n")
     site = blog.build()
     assert "changed:" in (site / "posts/p0/history/index.html").read_text()
+
+
+def test_file_lists_read_from_the_cache_must_stay_inside_the_output():
+    from redraft.cache import Cache
+
+    cache = Cache(None)
+    cache.put_files("inside", ["posts/a/index.html", "posts/a/history/abc1234/index.html"])
+    cache.put_files("outside", ["posts/a/index.html", "posts/../../../etc/passwd"])
+    cache.put_files("absolute", ["/etc/passwd"])
+    assert cache.files("inside") == ["posts/a/index.html", "posts/a/history/abc1234/index.html"]
+    assert cache.files("outside") is None and cache.files("absolute") is None

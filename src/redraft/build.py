@@ -240,6 +240,7 @@ class _Writer:
         self.previous = previous if previous and previous.is_dir() else None
         self.count = 0
         self.written: list[str] = []
+        self._folders: set[str] = set()
 
     def write(self, path: str, data: str | bytes) -> None:
         if not path or path.endswith("/"):
@@ -263,14 +264,23 @@ class _Writer:
         self.written.append(relative)
 
     def link_all(self, paths: list[str]) -> bool:
-        """Link these files from the previous build; False (and nothing linked) if any is gone."""
-        if self.previous is None or not all((self.previous / p).is_file() for p in paths):
+        """Link these files from the previous build; False (and nothing linked) if any is gone.
+
+        Plain string paths: a rebuild of a large site links tens of thousands of files here.
+        """
+        if self.previous is None:
+            return False
+        previous, folder = str(self.previous), str(self.folder)
+        if not all(os.path.isfile(os.path.join(previous, p)) for p in paths):
             return False
         for relative in paths:
-            target = self.folder / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
+            target = os.path.join(folder, relative)
+            parent = os.path.dirname(target)
+            if parent not in self._folders:
+                os.makedirs(parent, exist_ok=True)
+                self._folders.add(parent)
             try:
-                os.link(self.previous / relative, target)
+                os.link(os.path.join(previous, relative), target)
             except FileExistsError:
                 raise RedraftError(f"/{relative} would be written twice; rename the post") from None
             self.written.append(relative)

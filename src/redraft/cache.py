@@ -13,7 +13,7 @@ import json
 import sqlite3
 from dataclasses import asdict, astuple
 from datetime import datetime
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import git
 
@@ -102,11 +102,7 @@ class Cache:
 
 def _inside(path: object) -> bool:
     """Whether a path read from the cache stays inside the output folder."""
-    return (
-        isinstance(path, str)
-        and not PurePosixPath(path).is_absolute()
-        and ".." not in PurePosixPath(path).parts
-    )
+    return isinstance(path, str) and not path.startswith("/") and "/../" not in f"/{path}/"
 
 
 def _open(path: Path) -> sqlite3.Connection | None:
