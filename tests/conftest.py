@@ -86,17 +86,20 @@ _GIT_ENV = {
 }
 
 
-@pytest.fixture
-def blog(tmp_path: Path) -> Blog:
-    """An empty blog repository with settings committed on 1 January 2024."""
-    root = tmp_path / "blog"
-    root.mkdir()
+def new_blog(root: Path) -> Blog:
+    """An empty blog repository at `root` with settings committed on 1 January 2024."""
+    root.mkdir(parents=True)
     made = Blog(root)
     made.git("init", "-q", "-b", "main")
     made.write("pyproject.toml", SETTINGS)
     made.write(".gitignore", "_site/\n.redraft-cache/\n")
     made.commit("Start the blog", "2024-01-01T09:00:00+00:00")
     return made
+
+
+@pytest.fixture
+def blog(tmp_path: Path) -> Blog:
+    return new_blog(tmp_path / "blog")
 
 
 @dataclass

@@ -25,7 +25,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from conftest import SETTINGS, Blog
+from conftest import new_blog
 from redraft import build_site
 
 try:
@@ -185,13 +185,7 @@ WIDE_SVG = """\
 def stress(server, tmp_path_factory) -> str:
     """A blog made to break layouts, served at /stress/; returns its URL."""
     base = _origin(server) + "/stress/"
-    root = tmp_path_factory.mktemp("stress") / "blog"
-    root.mkdir()
-    blog = Blog(root)
-    blog.git("init", "-q", "-b", "main")
-    blog.write("pyproject.toml", SETTINGS)
-    blog.write(".gitignore", "_site/\n.redraft-cache/\n")
-    blog.commit("Start the blog", "2024-01-01T09:00:00+00:00")
+    blog = new_blog(tmp_path_factory.mktemp("stress") / "blog")
     blog.write("posts/old-name/index.md", "---\ntitle: [never closed\n---\n\nA first draft.\n")
     blog.commit("First draft (its front matter is broken)", "2024-02-01T10:00:00+00:00")
     blog.write("posts/old-name/index.md", STRESS_POST)
