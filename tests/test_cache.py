@@ -1,6 +1,5 @@
 """The build cache: a rebuild reads only new commits, reuses renders, and never trusts bad data."""
 
-
 from click.testing import CliRunner
 
 from conftest import files_of

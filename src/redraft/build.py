@@ -42,7 +42,7 @@ from .diffs import DIFF_VERSION, WordDiff, word_diff
 from .errors import RedraftError
 from .feeds import revision_feed, site_feed
 from .history import Trail
-from .markdown import RENDERER_VERSION, Rendered, count_words, render_markdown
+from .markdown import RENDERER_VERSION, Rendered, render_markdown
 from .render import (
     PostView,
     RevisionView,
@@ -528,7 +528,8 @@ class _PostPages:
                 diff = self._diff(revision, before, after)
                 snapshot = _snapshot_post(revision, after, post.source, self.settings)
                 snapshots[revision.commit.sha] = snapshot
-            words = count_words(snapshot.body) if after is not None else 0
+            # Rendered now (and kept in the memo for its page): its word count comes with it.
+            words = self.render(snapshot).words if after is not None else 0
             item = self._revision_view(post, revision, diff, words)
             if diff:
                 html = render_page(self.env, "diff.html", item=item, **self.common)
