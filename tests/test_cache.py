@@ -77,13 +77,13 @@ def test_no_cache_and_clean(blog):
 
 
 def test_parallel_build_equals_serial_build(blog, tmp_path, monkeypatch):
-    import redraft.build
+    import redraft.pages
 
     for i in range(12):
         blog.write(f"posts/many/n{i}.md", f"# Note {i}\n\nText {i}.\n")
     blog.commit("Add notes", "2024-01-05T10:00:00+00:00")
     serial = blog.build(output=tmp_path / "serial", cache=False)
-    monkeypatch.setattr(redraft.build, "POSTS_PER_WORKER", 2)
+    monkeypatch.setattr(redraft.pages, "POSTS_PER_WORKER", 2)
     parallel = blog.build(output=tmp_path / "parallel", cache=False)
     assert files_of(serial) == files_of(parallel)
 

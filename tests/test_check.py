@@ -7,9 +7,9 @@ import subprocess
 import pytest
 from click.testing import CliRunner
 
-from redraft import build as build_module
 from redraft import history
 from redraft import markdown as markdown_module
+from redraft import pages as pages_module
 from redraft.check import ERROR, WARNING, Problem, check_site
 from redraft.cli import main
 
@@ -131,7 +131,7 @@ def test_check_reads_no_history_and_renders_nothing(blog, monkeypatch):
     monkeypatch.setattr(history, "stream_log", forbidden)
     monkeypatch.setattr(history, "read_trails", forbidden)
     monkeypatch.setattr(markdown_module, "render_markdown", forbidden)
-    monkeypatch.setattr(build_module, "render_markdown", forbidden)
+    monkeypatch.setattr(pages_module, "render_markdown", forbidden)
     assert check_site(blog.root) == []
 
 

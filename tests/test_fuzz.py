@@ -9,9 +9,10 @@ import os
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from redraft.content import Source, parse_post, url_for
+from redraft import urls
+from redraft.content import Source, parse_post
 from redraft.errors import RedraftError
-from redraft.markdown import render_markdown
+from redraft.markdown import MarkupError, render_markdown
 
 FUZZ = settings(
     max_examples=int(os.environ.get("REDRAFT_FUZZ_EXAMPLES", "50")),
@@ -36,7 +37,7 @@ _KEYS = st.sampled_from(["title", "tags", "summary", "draft", "date", "updated",
 def _expected_outcome(call):
     try:
         return call()
-    except RedraftError as exc:
+    except (RedraftError, MarkupError) as exc:
         assert str(exc) and "\n" not in str(exc).strip()
         return None
 
@@ -52,13 +53,17 @@ def test_front_matter_and_markdown_give_a_post_or_a_clean_error(meta, body):
     post = _expected_outcome(lambda: parse_post(Source("posts/fuzz.md", text.encode("utf-8"))))
     if post is not None:
         assert post.url == "posts/fuzz/"
-        _expected_outcome(lambda: render_markdown(post.body, post.source, raw_html=False))
+        _expected_outcome(lambda: render_markdown(post.body, raw_html=False))
 
 
 @FUZZ
 @given(_MARKDOWN)
 def test_markdown_renders_or_names_the_post(body):
-    rendered = _expected_outcome(lambda: render_markdown(body, "posts/fuzz.md", base_path="/blog"))
+    rendered = _expected_outcome(
+        lambda: render_markdown(
+            body, resolve_link=lambda url: urls.resolve_link(url, "posts/fuzz.md", "/blog")
+        )
+    )
     if rendered is not None:
         assert rendered.words >= 0
 
@@ -76,6 +81,6 @@ def test_markdown_renders_or_names_the_post(body):
     )
 )
 def test_any_file_name_maps_to_a_url_inside_the_site(parts):
-    url = url_for("posts/" + "/".join(parts) + ".md")
+    url = urls.post("posts/" + "/".join(parts) + ".md")
     assert url.startswith("posts/") and url.endswith("/")
     assert ".." not in url.split("/")

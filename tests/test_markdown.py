@@ -5,7 +5,8 @@ from click.testing import CliRunner
 
 from conftest import parse_html
 from redraft.cli import main
-from redraft.markdown import render_markdown, site_path
+from redraft.markdown import render_markdown
+from redraft.urls import link_target
 
 BODY = """\
 # Reproduction
@@ -86,8 +87,8 @@ def test_invalid_tex_is_a_build_error_naming_the_post(blog):
 
 def test_raw_html_can_be_turned_off():
     text = "Hello <b onclick='x()'>there</b>\n\n<script>alert(1)</script>\n"
-    assert "<script>" in render_markdown(text, "posts/a.md").html
-    escaped = render_markdown(text, "posts/a.md", raw_html=False).html
+    assert "<script>" in render_markdown(text).html
+    escaped = render_markdown(text, raw_html=False).html
     assert "<script>" not in escaped and "&lt;script&gt;" in escaped
 
 
@@ -107,4 +108,4 @@ def test_raw_html_can_be_turned_off():
     ],
 )
 def test_relative_links_resolve_against_the_source_file(url, expected):
-    assert site_path(url, "posts/a.md") == expected
+    assert link_target(url, "posts/a.md") == expected

@@ -7,8 +7,7 @@ import feedparser
 import pytest
 
 from conftest import parse_html
-from redraft import build_site
-from redraft.content import url_for
+from redraft import build_site, urls
 
 ROOT = Path(__file__).resolve().parents[1]
 POSTS = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "posts").rglob("*.md"))
@@ -47,7 +46,7 @@ def test_sample_post_dates_match_git_log_follow(site, path):
         pytest.skip(f"{path} is not committed yet")
     published = revisions[-1][0]
     updated = next(date for date, subject in revisions if "[minor]" not in subject)
-    data = parse_html(site / url_for(path) / "index.html").json_ld[0]
+    data = parse_html(site / urls.post(path) / "index.html").json_ld[0]
     assert (data["datePublished"], data["dateModified"]) == (published, updated)
 
 

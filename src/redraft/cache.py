@@ -23,6 +23,7 @@ from .history import Change, Commit, LogEntry
 from .markdown import Rendered
 
 FOLDER = ".redraft-cache"
+DATABASE = "cache.sqlite3"
 _LOG_VERSION = 2
 _SCHEMA = "CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
 
@@ -116,14 +117,13 @@ def _open(path: Path) -> sqlite3.Connection | None:
         return None
 
 
-def cached_log(repo: git.Repo, folder: str, cache_dir: Path | None) -> list[LogEntry]:
-    """The history of `folder` up to HEAD, reading from git only the commits the cache lacks.
+def cached_log(repo: git.Repo, head: str, folder: str, cache_dir: Path | None) -> list[LogEntry]:
+    """The history of `folder` up to `head`, reading from git only the commits the cache lacks.
 
     The parsed log is saved per HEAD. When HEAD descends from the saved one, only
     `git log SAVED..HEAD` is read and put in front (newer commits first, as git lists them); a
     rewritten history, or no cache, means one full pass.
     """
-    head = history.head_commit(repo)
     # Author names in the log come through .mailmap: a changed mailmap means a new log.
     mailmap = Path(repo.working_tree_dir or ".") / ".mailmap"
     names = mailmap.read_bytes() if mailmap.is_file() else b""

@@ -19,17 +19,14 @@ from urllib.parse import unquote
 import git
 import mistune
 
-from . import history
-from .build import SHALLOW_MESSAGE, open_for_build
+from . import history, urls
 from .config import load_settings
 from .content import Asset, Post, Source, parse_post, read_inventory
 from .errors import RedraftError
-from .markdown import PLUGINS, site_path
-from .render import tag_url
+from .markdown import PLUGINS
+from .pages import outputs
 
 ERROR, WARNING = "error", "warning"
-# Pages every build writes, which a post may link to relatively (`../../tags/`).
-_SITE_PAGES = {".", "tags/", "feed.xml", "sitemap.xml", "404.html"}
 
 
 @dataclass(frozen=True, order=True)
@@ -55,10 +52,10 @@ def check_site(root: Path) -> list[Problem]:
     """
     root = root.resolve()
     settings = load_settings(root)
-    repo, _ = open_for_build(root, drafts=False, allow_shallow=True)
+    repo, head = history.open_for_build(root, drafts=False, allow_shallow=True)
     assert repo is not None  # open_for_build raises rather than return no repository
     problems = _clone_problems(repo)
-    inventory = read_inventory(repo, settings, drafts=False)
+    inventory = read_inventory(repo, head, settings, drafts=False)
     parsed = []
     for source in inventory.sources:
         try:
@@ -78,7 +75,7 @@ def _clone_problems(repo: git.Repo) -> list[Problem]:
     if not history.is_shallow(repo):
         return []
     # The build's own refusal, without its `--allow-shallow` way out: a check has no such flag.
-    return [Problem(".git", 0, SHALLOW_MESSAGE)]
+    return [Problem(".git", 0, history.SHALLOW_MESSAGE)]
 
 
 def _from_error(path: str, error: RedraftError) -> Problem:
@@ -102,11 +99,14 @@ def _shared_urls(posts: list[Post]) -> list[Problem]:
 
 
 def _site_paths(posts: list[Post], assets: list[Asset]) -> set[str]:
-    """Site paths a relative link in a post may lead to, spelled as `site_path` returns them."""
-    paths = set(_SITE_PAGES) | {asset.path for asset in assets}
+    """Site paths a relative link in a post may lead to, spelled as `urls.link_target` returns
+    them: every site page, and each post's pages and tags."""
+    # A link to the front page ('../../') comes out of link_target as '.'.
+    paths = {output.address() or "." for output in outputs("site")}
+    paths |= {asset.path for asset in assets}
     for post in posts:
-        paths |= {post.url, post.url + "history/", post.url + "feed.xml"}
-        paths |= {tag_url(tag) for tag in post.tags}
+        paths |= {output.address(post.url) for output in outputs("post")}
+        paths |= {urls.tag(tag) for tag in post.tags}
     return paths
 
 
@@ -116,7 +116,7 @@ def _link_problems(source: Source, post: Post, targets: set[str]) -> list[Proble
     problems = []
     for kind, url, alt in _links(post.body):
         line = lines.find(url)
-        target = site_path(url, post.source)
+        target = urls.link_target(url, post.source)
         # A link to a page written without its final slash is served (Pages redirects it).
         if target is not None and target not in targets and target + "/" not in targets:
             problems.append(

@@ -13,11 +13,12 @@ from pathlib import Path
 
 import click
 
-from . import __version__
+from ._text import plural
+from ._version import __version__
 from .authoring import new_post, post_history
 from .build import build_site, remove_build_products
 from .check import ERROR, check_site, summary
-from .diffs import WordDiff
+from .diffs import terminal_text
 from .errors import RedraftError
 from .scaffold import IGNORED, PUBLISHED_BRANCH, init_site
 from .serve import serve as serve_preview
@@ -98,7 +99,7 @@ def build(
             click.secho(line, fg="yellow", err=True)
     source = f"commit {result.commit[:7]}" if result.commit else "the working tree"
     click.echo(
-        f"Built {_plural(result.posts, 'post')} ({_plural(result.files, 'file')}) from {source} "
+        f"Built {plural(result.posts, 'post')} ({plural(result.files, 'file')}) from {source} "
         f"into {result.output} in {time.perf_counter() - started:.1f} s"
     )
 
@@ -165,23 +166,7 @@ def history_command(root: Path, path: Path, show_diff: bool) -> None:
             f"{revision.commit.author}  {counts:>11}  {revision.commit.subject}{marker}"
         )
         if show_diff and diff:
-            click.echo(_coloured(diff))
-
-
-def _coloured(diff: WordDiff) -> str:
-    styles = {
-        "ins": {"fg": "green", "underline": True},
-        "del": {"fg": "red", "strikethrough": True},
-    }
-    parts = []
-    for segment in diff.segments:
-        if segment.kind == "fold":
-            parts.append(
-                click.style(f"\n   ... {segment.folded_lines} unchanged lines ...\n", dim=True)
-            )
-        else:
-            parts.append(click.style(segment.text, **styles.get(segment.kind, {})))
-    return "".join(parts)
+            click.echo(terminal_text(diff, click.style))
 
 
 def _shell_quote(text: str) -> str:
@@ -193,21 +178,17 @@ def uncommitted_notes(untracked: list[str], modified: list[str]) -> list[str]:
     notes = []
     if untracked:
         notes.append(
-            f"{_plural(len(untracked), 'post')} {'is' if len(untracked) == 1 else 'are'} not "
+            f"{plural(len(untracked), 'post')} {'is' if len(untracked) == 1 else 'are'} not "
             f"committed, not published ({', '.join(untracked)}); commit "
             f"{'it' if len(untracked) == 1 else 'them'}, or preview with --drafts"
         )
     if modified:
         notes.append(
-            f"{_plural(len(modified), 'post')} {'has' if len(modified) == 1 else 'have'} uncommitted "
+            f"{plural(len(modified), 'post')} {'has' if len(modified) == 1 else 'have'} uncommitted "
             f"changes, published as committed ({', '.join(modified)}); commit "
             f"{'it' if len(modified) == 1 else 'them'}, or preview with --drafts"
         )
     return notes
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
 @main.command()

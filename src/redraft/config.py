@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import RedraftError
+from .output import check_place
 
 
 @dataclass(frozen=True)
@@ -43,18 +44,6 @@ class Settings:
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
-
-    def url(self, path: str) -> str:
-        """A site-internal link for `path` ('/posts/x/'), honouring the base URL's path."""
-        return self.base_path + "/" + path.lstrip("/")
-
-    def absolute_url(self, path: str) -> str:
-        """A full URL for feeds, sitemaps and canonical links."""
-        root = self.base_url.rstrip("/")
-        return root + "/" + path.lstrip("/")
-
-    def is_minor(self, subject: str) -> bool:
-        return any(marker in subject for marker in self.minor_markers)
 
 
 _SETTING_NAMES = {f.name for f in fields(Settings)} - {"source"}
@@ -120,45 +109,6 @@ def _check_types(raw: dict, where: Path) -> None:
             raise RedraftError(f"{where}: setting {item.name} must be {wanted}, got {value!r}")
 
 
-def check_output_folder(root: Path, target: Path, *, posts: str = "posts") -> None:
-    """Refuse an output folder whose replacement would destroy something that is not a site.
-
-    A build replaces the whole output folder, so it must not be the repository or hold it, lie
-    inside .git, be or hold the posts or theme folder, nor be a folder of other files.
-    """
-    _check_output_place(root, target, posts)
-    target = target.resolve()
-    if target.exists() and not target.is_dir():
-        raise RedraftError(f"refusing to build into {target}: it is a file, not a folder")
-    if target.is_dir() and any(target.iterdir()) and not _looks_like_a_site(target):
-        raise RedraftError(
-            f"refusing to build into {target}: it holds files that do not look like a site "
-            "redraft built, and a build replaces the whole folder; choose a new or empty "
-            "folder, or remove that one first"
-        )
-
-
-def _check_output_place(root: Path, target: Path, posts: str) -> None:
-    root, target = root.resolve(), target.resolve()
-    precious = {
-        root: "the blog's repository",
-        root / ".git": "git's own folder",
-        (root / posts).resolve(): "the posts folder",
-        root / "theme": "the theme folder",
-    }
-    for path, name in precious.items():
-        if path.is_relative_to(target) or (path != root and target.is_relative_to(path)):
-            raise RedraftError(
-                f"refusing to build into {target}: that would replace {name}; "
-                "choose an output folder of its own, like _site"
-            )
-
-
-def _looks_like_a_site(folder: Path) -> bool:
-    """Whether `folder` holds a site a build wrote (or a half-empty one): its feed and pages."""
-    return (folder / "feed.xml").is_file() and (folder / "sitemap.xml").is_file()
-
-
 def _validate(settings: Settings, root: Path) -> None:
     where = _settings_file(root)
     try:
@@ -179,7 +129,7 @@ def _validate(settings: Settings, root: Path) -> None:
             f"got {settings.posts!r}"
         )
     try:
-        _check_output_place(root, root / settings.output, settings.posts)
+        check_place(root, root / settings.output, settings.posts)
     except RedraftError as exc:
         raise RedraftError(f"{where}: output: {exc}") from None
 

@@ -15,7 +15,8 @@ from pathlib import Path, PurePosixPath
 import git
 import yaml
 
-from . import history
+from . import history, urls
+from ._text import CONTROL_CHARACTERS
 from .config import Settings
 from .errors import RedraftError
 from .history import Trail
@@ -26,9 +27,6 @@ _FIRST_HEADING = re.compile(r"\A\s*#[ \t]+(.+?)[ \t#]*(\r?\n|\Z)")
 # libyaml's loader when PyYAML was built with it: the same safe subset of YAML, many times faster.
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _KNOWN_KEYS = {"title", "tags", "summary", "draft", "date", "updated", "toc"}
-# Characters XML (so Atom feeds) cannot carry, and HTML parsers replace: C0 controls other than
-# tab, newline and carriage return, and the two non-characters U+FFFE and U+FFFF.
-CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 @dataclass(frozen=True)
@@ -83,9 +81,11 @@ class Inventory:
     modified: list[str]  # posts whose committed text is published, not the edited one
 
 
-def read_inventory(repo: git.Repo | None, settings: Settings, *, drafts: bool) -> Inventory:
+def read_inventory(
+    repo: git.Repo | None, head: str | None, settings: Settings, *, drafts: bool
+) -> Inventory:
     """Posts and assets from the HEAD tree, or from the working tree when `drafts` is set."""
-    committed = _committed_files(repo, settings.posts) if repo is not None else {}
+    committed = _committed_files(repo, settings.posts) if repo is not None and head else {}
     untracked: set[str] = set()
     modified: set[str] = set()
     if repo is not None and committed:
@@ -122,8 +122,6 @@ def read_inventory(repo: git.Repo | None, settings: Settings, *, drafts: bool) -
 
 
 def _committed_files(repo: git.Repo, folder: str) -> dict[str, str]:
-    if history.head_commit(repo) is None:
-        return {}
     # Symlinks (mode 120000) are never followed: their target may lie outside the repository.
     return {e.path: e.blob for e in history.list_tree(repo, folder) if e.mode != "120000"}
 
@@ -170,22 +168,6 @@ def check_file_name(path: str) -> None:
         )
 
 
-def url_for(source: str) -> str:
-    """'posts/hello.md' and 'posts/hello/index.md' -> 'posts/hello/'.
-
-    A name that is only dots before '.md' ('....md') keeps its suffix: 'posts/...md' must not
-    become 'posts/../', the site's front page.
-    """
-    path = PurePosixPath(source)
-    if path.name == "index.md":
-        stem = path.parent
-    elif path.suffix and path.stem.strip("."):
-        stem = path.with_suffix("")
-    else:
-        stem = path
-    return stem.as_posix() + "/"
-
-
 def parse_post(source: Source, trail: Trail | None = None, *, zone: dt.tzinfo = dt.UTC) -> Post:
     """A `Post` from a source file; a RedraftError naming the file (and line) if it is malformed."""
     try:
@@ -213,13 +195,13 @@ def parse_post(source: Source, trail: Trail | None = None, *, zone: dt.tzinfo = 
             title = heading.group(1)
             body = body[heading.end() :]
         else:
-            title = PurePosixPath(url_for(source.path)).name.replace("-", " ").replace("_", " ")
+            title = PurePosixPath(urls.post(source.path)).name.replace("-", " ").replace("_", " ")
 
     published = _as_datetime(source.path, "date", meta.get("date"), zone) or trail.published
     updated = _as_datetime(source.path, "updated", meta.get("updated"), zone) or trail.updated
     return Post(
         source=source.path,
-        url=url_for(source.path),
+        url=urls.post(source.path),
         title=_as_text(source.path, "title", title),
         body=body,
         tags=_as_tags(source.path, meta.get("tags")),
@@ -325,3 +307,31 @@ def _as_datetime(path: str, key: str, value: object, zone: dt.tzinfo) -> dt.date
             f"{path}: front matter {key!r} is out of range: {value} (years 1 to 9999)"
         ) from None
     return moment
+
+
+def published_posts(
+    sources: list[Source], trails: dict[str, Trail], settings: Settings, *, drafts: bool
+) -> list[Post]:
+    """The posts a build publishes (drafts too, with `drafts`), newest first; a RedraftError
+    when two of them would share an address."""
+    posts = [parse_post(s, trails.get(s.path), zone=settings.zone) for s in sources]
+    if not drafts:
+        posts = [p for p in posts if not p.draft]
+    _check_unique_urls(posts)
+    return sorted(posts, key=_newest_first)
+
+
+def _newest_first(post: Post) -> tuple[float, str]:
+    stamp = post.published.timestamp() if post.published else float("inf")
+    return (-stamp, post.url)
+
+
+def _check_unique_urls(posts: list[Post]) -> None:
+    seen: dict[str, str] = {}
+    for post in posts:
+        if post.url in seen:
+            raise RedraftError(
+                f"{seen[post.url]} and {post.source} would both be published at /{post.url}; "
+                "rename or remove one of them"
+            )
+        seen[post.url] = post.source

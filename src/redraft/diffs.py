@@ -7,8 +7,10 @@ edit to a long living document costs little.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from typing import Any
 
 # Bump when word_diff's output changes, so cached diffs are not reused.
 DIFF_VERSION = "1"
@@ -35,11 +37,25 @@ class WordDiff:
     added: int  # words
     removed: int
 
-    @property
-    def unchanged(self) -> bool:
-        return not (self.added or self.removed) and all(
-            s.kind in ("same", "fold") for s in self.segments
-        )
+
+# How a terminal shows each kind of segment, in click.style's terms.
+_TERMINAL_STYLES: dict[str, dict[str, Any]] = {
+    "ins": {"fg": "green", "underline": True},
+    "del": {"fg": "red", "strikethrough": True},
+    "fold": {"dim": True},
+}
+
+
+def terminal_text(diff: WordDiff, style: Callable[..., str]) -> str:
+    """The diff as text for a terminal, each segment passed through `style(text, **styles)`
+    (click.style) to colour it."""
+    parts = []
+    for segment in diff.segments:
+        text = segment.text
+        if segment.kind == "fold":
+            text = f"\n   ... {segment.folded_lines} unchanged lines ...\n"
+        parts.append(style(text, **_TERMINAL_STYLES.get(segment.kind, {})))
+    return "".join(parts)
 
 
 def word_diff(old: str, new: str, *, context: int = 2) -> WordDiff:

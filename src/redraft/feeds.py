@@ -9,12 +9,12 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Sequence
-from urllib.parse import quote
 
 from feedgen.feed import FeedGenerator
 
+from . import urls
 from .config import Settings
-from .render import PostView
+from .views import PostView
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _NAMESPACE = uuid.UUID("6f1d2a4e-2b0c-4f6e-9a57-1d0c5e7b3a21")
@@ -33,7 +33,12 @@ def revision_id(view: PostView, sha: str) -> str:
 
 def site_feed(views: Sequence[PostView], settings: Settings, bodies: dict[str, str]) -> bytes:
     """The site's Atom feed: one entry per post, newest first, with its full content."""
-    feed = _feed(settings, settings.title, settings.absolute_url("feed.xml"), settings.base_url)
+    feed = _feed(
+        settings,
+        settings.title,
+        urls.absolute(settings.base_url, urls.SITE_FEED),
+        settings.base_url,
+    )
     feed.id(uuid.uuid5(_NAMESPACE, "site:" + settings.base_url).urn)
     if settings.description:
         feed.subtitle(settings.description)
@@ -43,7 +48,7 @@ def site_feed(views: Sequence[PostView], settings: Settings, bodies: dict[str, s
         entry = feed.add_entry()
         entry.id(post_id(view))
         entry.title(post.title)
-        entry.link(href=settings.absolute_url(quote(post.url)), rel="alternate")
+        entry.link(href=urls.absolute(settings.base_url, (post.url)), rel="alternate")
         entry.published(post.published or _EPOCH)
         entry.updated(post.updated or post.published or _EPOCH)
         entry.author({"name": settings.author})
@@ -61,8 +66,8 @@ def revision_feed(view: PostView, settings: Settings, changes: dict[str, str]) -
     feed = _feed(
         settings,
         f"{post.title}: revisions",
-        settings.absolute_url(quote(view.feed_url)),
-        settings.absolute_url(quote(view.history_url)),
+        urls.absolute(settings.base_url, (view.feed_url)),
+        urls.absolute(settings.base_url, (view.history_url)),
     )
     feed.id(post_id(view) + ":revisions")
     counting = [r for r in view.revisions if r.revision.counts]
@@ -72,7 +77,7 @@ def revision_feed(view: PostView, settings: Settings, changes: dict[str, str]) -
         entry = feed.add_entry()
         entry.id(revision_id(view, revision.commit.sha))
         entry.title(revision.commit.subject or f"Revision {item.short}")
-        entry.link(href=settings.absolute_url(quote(item.url)), rel="alternate")
+        entry.link(href=urls.absolute(settings.base_url, (item.url)), rel="alternate")
         entry.published(revision.date)
         entry.updated(revision.date)
         entry.author({"name": revision.commit.author})

@@ -9,7 +9,6 @@ posts x commits.
 
 from __future__ import annotations
 
-import re
 import subprocess
 import threading
 from collections.abc import Iterable, Iterator
@@ -19,14 +18,12 @@ from pathlib import Path
 
 import git
 
+from ._text import CONTROL_CHARACTERS
 from .errors import RedraftError
 
 # Field order of the --format below; every field ends with a NUL, like git's -z paths.
 _FIELDS = ("sha", "parents", "author", "email", "authored", "committed", "subject", "body")
 _FORMAT = "%H%x00%P%x00%aN%x00%aE%x00%aI%x00%cI%x00%s%x00%b%x00"
-# What pages and feeds cannot carry (XML forbids these; an HTML parser replaces them). Commit
-# messages, names and old revisions can hold any of them and cannot be edited: shown as U+FFFD.
-_UNSHOWABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 @dataclass(frozen=True)
@@ -99,11 +96,6 @@ class Trail:
         counting = [r for r in self.revisions if r.counts]
         return counting[-1].date if counting else self.published
 
-    @property
-    def content_revisions(self) -> tuple[Revision, ...]:
-        """Revisions that changed the words (a snapshot and a diff each)."""
-        return tuple(r for r in self.revisions if r.content_changed and r.kind != "deleted")
-
 
 @dataclass(frozen=True)
 class TreeEntry:
@@ -122,6 +114,36 @@ def open_repo(root: Path) -> git.Repo:
             "or preview them with `redraft build --drafts`"
         ) from None
     return repo
+
+
+SHALLOW_MESSAGE = (
+    "this clone has only the latest commit, not the history redraft reads dates from, so "
+    "every post would get the same date. Fetch the full history with `git fetch --unshallow` "
+    "(in GitHub Actions: actions/checkout with `fetch-depth: 0`)"
+)
+
+
+def open_for_build(
+    root: Path, *, drafts: bool, allow_shallow: bool
+) -> tuple[git.Repo | None, str | None]:
+    """The repository and its HEAD commit, read once for the whole build, or a RedraftError
+    saying why a build cannot use them. With `drafts`, a folder without a repository or
+    commits still previews."""
+    try:
+        repo = open_repo(root)
+    except RedraftError:
+        if drafts:
+            return None, None
+        raise
+    head = head_commit(repo)
+    if head is None and not drafts:
+        raise RedraftError(
+            "this repository has no commits yet: commit your posts to publish them "
+            "(git add posts && git commit), or preview them with --drafts"
+        )
+    if head is not None and not allow_shallow and is_shallow(repo):
+        raise RedraftError(SHALLOW_MESSAGE + ", or pass --allow-shallow to build anyway")
+    return repo, head
 
 
 def head_commit(repo: git.Repo) -> str | None:
@@ -203,11 +225,12 @@ def read_trails(
 
 
 def _showable(commit: Commit) -> Commit:
-    """The commit with characters no page or feed can carry replaced by U+FFFD."""
+    """The commit with characters no page or feed can carry replaced by U+FFFD: commit messages
+    and names cannot be edited."""
     texts = (commit.author, commit.email, commit.subject, commit.body)
-    if not any(_UNSHOWABLE.search(text) for text in texts):
+    if not any(CONTROL_CHARACTERS.search(text) for text in texts):
         return commit
-    author, email, subject, body = (_UNSHOWABLE.sub("\ufffd", text) for text in texts)
+    author, email, subject, body = (CONTROL_CHARACTERS.sub("\ufffd", text) for text in texts)
     return replace(commit, author=author, email=email, subject=subject, body=body)
 
 
@@ -356,7 +379,7 @@ def revision_texts(
     def text(blob: str) -> str:
         if blob not in texts:
             data = blobs[blob] if blobs and blob in blobs else read_blob(repo, blob)
-            texts[blob] = _UNSHOWABLE.sub("\ufffd", data.decode("utf-8", errors="replace"))
+            texts[blob] = CONTROL_CHARACTERS.sub("\ufffd", data.decode("utf-8", errors="replace"))
         return texts[blob]
 
     for revision in trail.revisions:

@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import functools
 import html
-import posixpath
 import re
-import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import quote, unquote, urlsplit
 from xml.etree.ElementTree import tostring
 from xml.sax.saxutils import unescape
 
@@ -26,8 +24,7 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
-from .content import url_for
-from .errors import RedraftError
+from .urls import slugify
 
 # Bump when the HTML this module produces changes, so cached renders are not reused.
 RENDERER_VERSION = "3"
@@ -50,17 +47,25 @@ class MarkupError(ValueError):
     """Markup that cannot be rendered, such as invalid TeX."""
 
 
+LinkResolver = Callable[[str], "str | None"]
+
+
+def _unchanged(url: str) -> str | None:
+    return None
+
+
 def render_markdown(
-    text: str, source: str, *, base_path: str = "", raw_html: bool = True
+    text: str, *, resolve_link: LinkResolver = _unchanged, raw_html: bool = True
 ) -> Rendered:
-    """Render a post body. `source` is its repo path, for resolving relative links and images."""
-    renderer = _Renderer(source=source, base_path=base_path, escape=not raw_html)
+    """Render a post body; a MarkupError for markup that cannot be rendered.
+
+    `resolve_link(url)` gives the href of a link or image as written in the source (relative
+    links lead to files that have other addresses on the site), or None to keep it as written.
+    """
+    renderer = _Renderer(resolve_link=resolve_link, escape=not raw_html)
     md = mistune.create_markdown(renderer=renderer, plugins=PLUGINS)
     add_toc_hook(md, min_level=2, max_level=3, heading_id=_heading_id)
-    try:
-        body, state = md.parse(text)
-    except MarkupError as exc:
-        raise RedraftError(f"{source}: {exc}") from None
+    body, state = md.parse(text)
     toc = tuple(state.env.get("toc_items", ()))
     return Rendered(
         html=body,
@@ -72,13 +77,6 @@ def render_markdown(
 
 def count_words(text: str) -> int:
     return len(_WORD.findall(text))
-
-
-def slugify(text: str) -> str:
-    """'Why git, not a database?' -> 'why-git-not-a-database'."""
-    text = unicodedata.normalize("NFKC", text).lower()
-    text = re.sub(r"[^\w\s-]", "", text)
-    return re.sub(r"[\s_-]+", "-", text).strip("-") or "section"
 
 
 def _heading_id(token: dict, index: int) -> str:
@@ -94,10 +92,9 @@ def _first_paragraph(body: str) -> str:
 
 
 class _Renderer(mistune.HTMLRenderer):
-    def __init__(self, *, source: str, base_path: str, escape: bool) -> None:
+    def __init__(self, *, resolve_link: LinkResolver, escape: bool) -> None:
         super().__init__(escape=escape)
-        self._source = source
-        self._base_path = base_path
+        self._resolve_link = resolve_link
 
     def heading(self, text: str, level: int, **attrs: object) -> str:
         ident = attrs.get("id")
@@ -147,32 +144,8 @@ class _Renderer(mistune.HTMLRenderer):
         return _mathml(text, display="inline")
 
     def _site_url(self, url: str) -> str:
-        """Relative links and images in the source point at files; map them to built URLs."""
-        target = site_path(url, self._source)
-        if target is None:
-            return url
-        parts = urlsplit(url)
-        suffix = ("?" + parts.query if parts.query else "") + (
-            "#" + parts.fragment if parts.fragment else ""
-        )
-        return self._base_path + "/" + quote(target) + suffix
-
-
-def site_path(url: str, source: str) -> str | None:
-    """Where a link or image written in `source` leads on the site: 'posts/other/' for a post,
-    'posts/a/figure.png' for a file. None when `url` is not relative to the file (external,
-    site-absolute, a fragment) or climbs out of the repository."""
-    parts = urlsplit(url)
-    if parts.scheme or parts.netloc or url.startswith(("/", "#")) or not parts.path:
-        return None
-    folder = posixpath.dirname(source)
-    target = posixpath.normpath(posixpath.join(folder, unquote(parts.path)))
-    if target.startswith("../") or target == "..":
-        return None
-    if target.endswith(".md"):
-        return url_for(target)
-    # normpath drops the slash of a folder link ('other/'), which the site serves as a page.
-    return target + "/" if parts.path.endswith("/") and target != "." else target
+        resolved = self._resolve_link(url)
+        return url if resolved is None else resolved
 
 
 # A living document's revisions repeat most of their code blocks and formulas: highlight and

@@ -46,6 +46,7 @@ from urllib.parse import urlsplit, urlunsplit
 import click
 from watchfiles._rust_notify import RustNotify
 
+from ._text import plural
 from .build import build_site
 from .cache import FOLDER as CACHE_FOLDER
 from .config import load_settings
@@ -198,7 +199,7 @@ class Preview:
             return error is None
         if error is None:
             outcome = (
-                f"built {_count(result.posts, 'post')} ({_count(result.files, 'file')}) "
+                f"built {plural(result.posts, 'post')} ({plural(result.files, 'file')}) "
                 f"in {elapsed:.2f} s"
             )
         else:
@@ -643,11 +644,7 @@ def _describe(changed: Iterable[str], root: Path) -> str:
         return ""
     if len(shown) == 1:
         return f"{shown[0]} changed"
-    return f"{shown[0]} and {_count(len(shown) - 1, 'other')} changed"
-
-
-def _count(count: int, noun: str) -> str:
-    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+    return f"{shown[0]} and {plural(len(shown) - 1, 'other')} changed"
 
 
 def serve(root: Path | str, host: str = "127.0.0.1", port: int = 8000) -> None:

@@ -1,0 +1,188 @@
+"""The output folder: written whole into a fresh folder, swapped in only when all succeeded.
+
+Owns where a site may be written (never over the repository, its posts or theme, a folder with
+a `.git`, or any folder redraft cannot prove it wrote), the `Writer` that puts files in the
+fresh folder (linking unchanged ones from the previous build), the marker that proves a folder
+is a site redraft built, and the one rename that replaces the old site.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from . import urls
+from .errors import RedraftError
+
+
+def check_place(root: Path, target: Path, posts: str) -> None:
+    """Refuse an output folder whose replacement would destroy the repository, git's own
+    folder, the posts or the theme."""
+    root, target = root.resolve(), target.resolve()
+    precious = {
+        root: "the blog's repository",
+        root / ".git": "git's own folder",
+        (root / posts).resolve(): "the posts folder",
+        root / "theme": "the theme folder",
+    }
+    for path, name in precious.items():
+        if path.is_relative_to(target) or (path != root and target.is_relative_to(path)):
+            raise RedraftError(
+                f"refusing to build into {target}: that would replace {name}; "
+                "choose an output folder of its own, like _site"
+            )
+
+
+def check_output_folder(root: Path, target: Path, *, posts: str = "posts") -> None:
+    """Refuse an output folder a build must not replace: see `check_place`, and any existing
+    folder that is not empty and does not look like a site redraft wrote."""
+    check_place(root, target, posts)
+    target = target.resolve()
+    if target.exists() and not target.is_dir():
+        raise RedraftError(f"refusing to build into {target}: it is a file, not a folder")
+    if target.is_dir() and any(target.iterdir()) and not _looks_like_a_site(target):
+        raise RedraftError(
+            f"refusing to build into {target}: it holds files that do not look like a site "
+            "redraft built, and a build replaces the whole folder; choose a new or empty "
+            "folder, or remove that one first"
+        )
+
+
+def _looks_like_a_site(folder: Path) -> bool:
+    """Whether `folder` holds a site a build wrote (or a half-empty one): its feed and pages."""
+    return (folder / urls.SITE_FEED).is_file() and (folder / urls.SITEMAP).is_file()
+
+
+@contextmanager
+def fresh_folder(target: Path) -> Iterator[Path]:
+    """A new folder beside `target` that replaces it when the block finishes without error."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    _remove_abandoned_folders(target)
+    fresh = Path(tempfile.mkdtemp(prefix=f".{target.name}-new-{os.getpid()}-", dir=target.parent))
+    try:
+        yield fresh
+    except BaseException:
+        shutil.rmtree(fresh, ignore_errors=True)
+        raise
+    fresh.chmod(0o755)
+    if target.exists():
+        retired = Path(
+            tempfile.mkdtemp(prefix=f".{target.name}-old-{os.getpid()}-", dir=target.parent)
+        )
+        os.replace(target, retired / target.name)
+        os.replace(fresh, target)
+        shutil.rmtree(retired, ignore_errors=True)
+    else:
+        os.replace(fresh, target)
+
+
+def _remove_abandoned_folders(target: Path) -> None:
+    """Delete the half-written folders of builds that were killed: those whose process is gone."""
+    for sibling in target.parent.glob(f".{target.name}-[no][el][wd]-*"):
+        pid = sibling.name[len(target.name) + 6 :].split("-", 1)[0]
+        if sibling.is_dir() and pid.isdigit() and not _running(int(pid)):
+            shutil.rmtree(sibling, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # alive, under another user
+    return True
+
+
+class Writer:
+    """Writes site files under one folder, refusing any path that would leave it.
+
+    A file whose bytes equal the previous build's is hard-linked from it instead of written,
+    so unchanged pages keep their modification times and cost no disk writes.
+    """
+
+    def __init__(self, folder: Path, previous: Path | None = None) -> None:
+        self.folder = folder
+        self.previous = previous if previous and previous.is_dir() else None
+        self.written: list[str] = []
+        self._folders: set[str] = set()
+
+    @property
+    def count(self) -> int:
+        return len(self.written)
+
+    def write(self, address: str, data: str | bytes) -> None:
+        """Write the file of a site address ('posts/x/' is posts/x/index.html)."""
+        if not address or address.endswith("/"):
+            address += "index.html"
+        relative = os.path.normpath(address.lstrip("/"))
+        if relative.startswith("..") or os.path.isabs(relative):
+            raise RedraftError(f"refusing to write {address!r}: it lies outside the output folder")
+        target = self.folder / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        content = data.encode("utf-8") if isinstance(data, str) else data
+        try:
+            if not self._link_unchanged(relative, content, target):
+                with open(target, "xb") as file:  # "x": a second writer of one path is an error
+                    file.write(content)
+        except FileExistsError:
+            raise RedraftError(
+                f"/{relative} would be written twice: a post or file in the blog has the address "
+                "of a page redraft makes (such as a post's history/ or feed.xml); rename it"
+            ) from None
+        self.written.append(relative)
+
+    def link_all(self, paths: list[str]) -> bool:
+        """Link these files from the previous build; False (and nothing linked) if any is gone.
+
+        Plain string paths: a rebuild of a large site links tens of thousands of files here.
+        """
+        if self.previous is None:
+            return False
+        previous, folder = str(self.previous), str(self.folder)
+        if not all(os.path.isfile(os.path.join(previous, p)) for p in paths):
+            return False
+        for relative in paths:
+            target = os.path.join(folder, relative)
+            parent = os.path.dirname(target)
+            if parent not in self._folders:
+                os.makedirs(parent, exist_ok=True)
+                self._folders.add(parent)
+            try:
+                os.link(os.path.join(previous, relative), target)
+            except FileExistsError:
+                raise RedraftError(f"/{relative} would be written twice; rename the post") from None
+            self.written.append(relative)
+        return True
+
+    def _link_unchanged(self, relative: str, content: bytes, target: Path) -> bool:
+        if self.previous is None:
+            return False
+        old = self.previous / relative
+        try:
+            if old.stat().st_size != len(content) or old.read_bytes() != content:
+                return False
+        except OSError:
+            return False
+        try:
+            os.link(old, target)
+        except FileExistsError:
+            raise
+        except OSError:
+            return False
+        return True
+
+
+def remove(root: Path, target: Path, cache: Path, *, posts: str) -> list[Path]:
+    """Delete the cache and the built site (`redraft clean`); returns what was removed."""
+    check_output_folder(root, target, posts=posts)
+    removed = []
+    for path in (cache, target):
+        if path.is_dir():
+            shutil.rmtree(path)
+            removed.append(path)
+    return removed

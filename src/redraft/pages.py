@@ -1,0 +1,450 @@
+"""Pages: every file a build writes, listed once as data in `OUTPUTS`, and the work of making them.
+
+An `Output` names its address (a function of `urls`), how it is made (a theme template or a
+writer such as a feed) and its scope, which says what one file is made from and so what it
+depends on:
+
+- site: every published post (the front page, feeds, sitemap);
+- tag: the posts with one tag;
+- post: one post and its trail (its page, history page, revision feed);
+- revision: one revision of a post (its snapshot);
+- former: one address a post had before a rename (a redirect);
+- static: one theme file; asset: one file beside a post.
+
+Markdown is rendered here only, through the cache: each distinct blob once, each diff once.
+Post pages are written on all cores for a large site, and linked from the previous build when
+nothing they show has changed.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import threading
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from functools import partial
+from pathlib import Path
+from typing import Any, Literal
+
+import git
+import jinja2
+
+from . import feeds, history, theme, urls
+from ._version import __version__
+from .cache import Cache, cache_key
+from .config import Settings
+from .content import COMMITTED, Asset, Post, Source, parse_post
+from .diffs import DIFF_VERSION, WordDiff, word_diff
+from .errors import RedraftError
+from .markdown import RENDERER_VERSION, MarkupError, Rendered, render_markdown
+from .output import Writer
+from .views import PostView, RevisionView, json_ld, timeline
+
+RECENTLY_REVISED = 5
+# Below this many posts per core, starting worker processes costs more than it saves.
+POSTS_PER_WORKER = 100
+# Posts written as one batch, their history blobs read from git in one go (bounds memory).
+BLOBS_READ_AHEAD = 200
+
+Scope = Literal["site", "tag", "post", "revision", "former", "static", "asset"]
+Context = Mapping[str, Any]
+Make = Callable[[jinja2.Environment, Context], "str | bytes"]
+Progress = Callable[[str, int, int], None]
+
+
+def _template(name: str) -> Make:
+    """Make a file by filling the theme template `name` with the scope's context."""
+    return lambda env, context: theme.render_page(env, name, **context)
+
+
+def _always(context: Context) -> bool:
+    return True
+
+
+def _has_revisions(context: Context) -> bool:
+    return bool(context["view"].revisions)
+
+
+def _same(address: str) -> str:
+    return address
+
+
+@dataclass(frozen=True)
+class Output:
+    """One kind of file a build writes: where, from what, and how."""
+
+    name: str
+    scope: Scope
+    address: Callable[..., str]  # takes the scope's subject: nothing, a tag, a post's URL...
+    make: Make
+    when: Callable[[Context], bool] = _always
+
+
+OUTPUTS: tuple[Output, ...] = (
+    Output("front page", "site", lambda: urls.INDEX, _template("index.html")),
+    Output("topics", "site", lambda: urls.TAGS, _template("tags.html")),
+    Output(
+        "site feed",
+        "site",
+        lambda: urls.SITE_FEED,
+        lambda env, c: feeds.site_feed(c["views"], c["settings"], c["bodies"]),
+    ),
+    Output("sitemap", "site", lambda: urls.SITEMAP, _template("sitemap.xml")),
+    Output("robots", "site", lambda: urls.ROBOTS, _template("robots.txt")),
+    Output("not found", "site", lambda: urls.NOT_FOUND, _template("404.html")),
+    Output(
+        "CNAME",
+        "site",
+        lambda: urls.CNAME,
+        lambda env, c: c["settings"].cname.strip() + "\n",
+        when=lambda c: bool(c["settings"].cname),
+    ),
+    Output("topic", "tag", urls.tag, _template("tag.html")),
+    Output("redirect", "former", _same, _template("redirect.html")),
+    Output("post file", "asset", _same, lambda env, c: c["data"]),
+    Output("theme file", "static", urls.static, lambda env, c: c["data"]),
+    Output("post", "post", _same, _template("post.html")),
+    Output("history", "post", urls.history, _template("history.html"), when=_has_revisions),
+    Output(
+        "revision feed",
+        "post",
+        urls.post_feed,
+        lambda env, c: feeds.revision_feed(c["view"], c["settings"], c["changes"]),
+        when=_has_revisions,
+    ),
+    Output("snapshot", "revision", urls.snapshot, _template("snapshot.html")),
+)
+
+
+def outputs(scope: Scope) -> tuple[Output, ...]:
+    return tuple(output for output in OUTPUTS if output.scope == scope)
+
+
+def _write(
+    writer: Writer,
+    env: jinja2.Environment,
+    scope: Scope,
+    subject: tuple[str, ...],
+    context: Context,
+) -> None:
+    """Write every output of `scope` for one subject (a tag, a post's URL...)."""
+    for output in outputs(scope):
+        if output.when(context):
+            address = output.address(*subject)
+            writer.write(address, output.make(env, {**context, "canonical": address}))
+
+
+def write_site(
+    folder: Path,
+    previous: Path,
+    posts: list[Post],
+    assets: list[Asset],
+    settings: Settings,
+    head: str | None,
+    cache_path: Path | None,
+    report: Progress,
+) -> int:
+    """Write the whole site into `folder`; returns the number of files written."""
+    job = _PostJob(settings, folder, previous, head, cache_path, theme.fingerprint(settings.source))
+    views, entries, files = _write_posts(posts, job, report)
+    report("site pages", 0, 1)
+    Cache(cache_path).save(entries)
+    env = theme.template_environment(settings)
+    writer = Writer(folder, previous)
+    site = _site_context(views, settings, head)
+    _write(writer, env, "site", (), site)
+    for tag, tagged in _by_tag(views).items():
+        _write(writer, env, "tag", (tag,), {**site, "tag": tag, "views": tagged})
+    for former, target in _redirects(views).items():
+        _write(writer, env, "former", (former,), {**site, "target": target})
+    for asset in assets:
+        _write(writer, env, "asset", (asset.path,), {"data": asset.data})
+    for name, data in theme.static_files(settings.source).items():
+        _write(writer, env, "static", (name,), {"data": data})
+    report("site pages", 1, 1)
+    return writer.count + files
+
+
+def _site_context(views: list[PostView], settings: Settings, head: str | None) -> Context:
+    living = sorted(
+        (v for v in views if v.living),
+        key=lambda v: (-(v.post.updated.timestamp() if v.post.updated else 0), v.url),
+    )[:RECENTLY_REVISED]
+    tags = _by_tag(views)
+    return {
+        "views": views,
+        "revised": living,
+        "tags": [(tag, urls.tag(tag), len(tagged)) for tag, tagged in tags.items()],
+        "latest": max((v.post.updated for v in views if v.post.updated), default=None),
+        "bodies": {view.url: view.rendered.html for view in views},
+        "settings": settings,
+        "commit": head,
+    }
+
+
+def _by_tag(views: list[PostView]) -> dict[str, list[PostView]]:
+    """Posts by tag, in the order of their addresses; tags that share an address are one tag,
+    named as the first post spells it."""
+    by_address: dict[str, list[PostView]] = defaultdict(list)
+    names: dict[str, str] = {}
+    for view in views:
+        for tag in view.post.tags:
+            names.setdefault(urls.tag(tag), tag)
+            by_address[urls.tag(tag)].append(view)
+    return {names[address]: by_address[address] for address in sorted(by_address)}
+
+
+def _redirects(views: list[PostView]) -> dict[str, str]:
+    """Former addresses of renamed posts, each with the post's address now."""
+    # Compared without case: on a case-insensitive disk (macOS, Windows) the redirect left by a
+    # case-only rename would overwrite the post itself.
+    current = {v.url.casefold() for v in views}
+    return {
+        former: view.url
+        for view in views
+        for former in view.former_urls
+        if former.casefold() not in current
+    }
+
+
+@dataclass(frozen=True)
+class _PostJob:
+    """What a process needs to write posts' pages; small enough to send to a worker."""
+
+    settings: Settings
+    folder: Path
+    previous: Path
+    head: str | None
+    cache_path: Path | None
+    theme: str  # a hash of the theme's files: a changed template re-renders every post
+
+
+_BatchResult = tuple[list[PostView], dict[str, str], int]
+
+
+def _write_posts(
+    posts: list[Post], job: _PostJob, report: Progress
+) -> tuple[list[PostView], dict[str, str], int]:
+    """Write every post's pages, on all cores for a large site; views come back in post order."""
+    workers = min(os.cpu_count() or 1, len(posts) // POSTS_PER_WORKER)
+    batch_size = max(1, min(BLOBS_READ_AHEAD, len(posts) // (workers * 4 or 1)))
+    batches = [posts[i : i + batch_size] for i in range(0, len(posts), batch_size)]
+    results: list[_BatchResult] = []
+    report("posts", 0, len(posts))
+    for result in _map_batches(job, batches, workers):
+        results.append(result)
+        report("posts", sum(len(views) for views, _, _ in results), len(posts))
+    views = [view for batch_views, _, _ in results for view in batch_views]
+    entries = {k: v for _, found, _ in results for k, v in found.items()}
+    return views, entries, sum(count for _, _, count in results)
+
+
+def _map_batches(job: _PostJob, batches: list[list[Post]], workers: int) -> Iterator[_BatchResult]:
+    if workers <= 1:
+        yield from (_write_batch(job, batch) for batch in batches)
+        return
+    context = multiprocessing.get_context("spawn")
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    try:
+        with _workers_ignore_interrupts():
+            written = pool.map(_write_batch, [job] * len(batches), batches)
+        yield from written
+    finally:
+        # On Ctrl-C or an error, queued batches are dropped rather than waited for.
+        pool.shutdown(cancel_futures=True)
+
+
+@contextmanager
+def _workers_ignore_interrupts() -> Iterator[None]:
+    """Start worker processes with Ctrl-C ignored (a spawned Python keeps an ignored SIGINT), so
+    only the parent reacts: it stops the pool, and no worker prints a traceback."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may change handlers; `redraft serve` masks signals itself
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _write_batch(job: _PostJob, posts: list[Post]) -> _BatchResult:
+    """Write the pages of `posts`; returns their views (without diffs), new cache entries, and
+    the number of files written. Runs in a worker process for large sites."""
+    pages = _PostPages(job)
+    reused = {post.url: pages.reuse(post) for post in posts}
+    blobs = pages.read_ahead([post for post in posts if reused[post.url] is None])
+    views = [reused[post.url] or pages.write(post, blobs) for post in posts]
+    return views, pages.cache.new, pages.writer.count
+
+
+class _PostPages:
+    """Writes the post-scope and revision-scope outputs of posts, rendering each distinct blob
+    once and each diff once, through the cache."""
+
+    def __init__(self, job: _PostJob) -> None:
+        self.settings = job.settings
+        self.env = theme.template_environment(job.settings)
+        self.repo: git.Repo | None = history.open_repo(job.settings.source) if job.head else None
+        self.writer = Writer(job.folder, job.previous)
+        self.cache = Cache(job.cache_path)
+        self.theme = job.theme
+        self._renders: dict[tuple[str, str], Rendered] = {}
+
+    def read_ahead(self, posts: list[Post]) -> dict[str, bytes]:
+        """Every blob the posts' histories need, in one read."""
+        if self.repo is None:
+            return {}
+        wanted = {blob for post in posts for blob in history.trail_blobs(post.trail)}
+        return history.read_blobs(self.repo, wanted)
+
+    def reuse(self, post: Post) -> PostView | None:
+        """Link the post's pages from the previous build if nothing they show has changed since;
+        its view then comes without diffs (the index and feeds need none)."""
+        files = self.cache.files(self._fingerprint(post))
+        if files is None or not self.writer.link_all(files):
+            return None
+        revisions = [self._revision_view(post, r, None, 0) for r in post.trail.revisions]
+        return PostView(post, self.render(post), tuple(revisions[::-1]), _former_urls(post))
+
+    def _fingerprint(self, post: Post) -> str:
+        """Everything a post's pages are made from: the post with its whole trail, the settings,
+        the theme and the versions of what renders them."""
+        settings = replace(self.settings, source=Path("."))
+        versions = (__version__, RENDERER_VERSION, DIFF_VERSION)
+        return cache_key("post-pages", versions, self.theme, repr(settings), repr(post))
+
+    def write(self, post: Post, blobs: dict[str, bytes]) -> PostView:
+        first_file = len(self.writer.written)
+        revisions, snapshots, changes = self._revisions(post, blobs)
+        view = PostView(post, self.render(post), tuple(revisions), _former_urls(post))
+        show_toc = (
+            post.toc
+            if post.toc is not None
+            else view.rendered.words >= (self.settings.toc_min_words)
+        )
+        # Post pages leave out the HEAD commit: a new commit elsewhere must not change their bytes.
+        context = {
+            "view": view,
+            "settings": self.settings,
+            "commit": None,
+            "json_ld": json_ld(view, self.settings),
+            "timeline": timeline(view) if view.living else None,
+            "show_toc": show_toc and len(view.rendered.toc) > 1,
+            "changes": changes,
+        }
+        _write(self.writer, self.env, "post", (post.url,), context)
+        self._write_snapshots(view, snapshots)
+        self._renders.clear()
+        self.cache.put_files(self._fingerprint(post), self.writer.written[first_file:])
+        slim = tuple(replace(r, diff=None) for r in revisions)
+        return replace(view, revisions=slim)
+
+    def render(self, post: Post) -> Rendered:
+        """The post's HTML, from this build's memo, the cache, or mistune (in that order)."""
+        memo_key = (post.blob or post.body, post.source)
+        if memo_key in self._renders:
+            return self._renders[memo_key]
+        settings = self.settings
+        key = cache_key(
+            "render",
+            RENDERER_VERSION,
+            post.blob,
+            post.source,
+            settings.base_path,
+            settings.raw_html,
+        )
+        rendered = self.cache.rendered(key) if post.blob else None
+        if rendered is None:
+            resolve = partial(urls.resolve_link, source=post.source, base_path=settings.base_path)
+            try:
+                rendered = render_markdown(
+                    post.body, resolve_link=resolve, raw_html=settings.raw_html
+                )
+            except MarkupError as exc:
+                raise RedraftError(f"{post.source}: {exc}") from None
+            if post.blob:
+                self.cache.put(key, rendered)
+        self._renders[memo_key] = rendered
+        return rendered
+
+    def _revisions(
+        self, post: Post, blobs: dict[str, bytes]
+    ) -> tuple[list[RevisionView], dict[str, Post], dict[str, str]]:
+        """History lines newest first, the snapshot posts by commit, and each diff as HTML."""
+        items, snapshots, changes = [], {}, {}
+        for revision, before, after in history.revision_texts(self.repo, post.trail, blobs):
+            diff, words = None, 0
+            if after is not None:
+                diff = self._diff(revision, before, after)
+                snapshot = _snapshot_post(revision, after, post.source, self.settings)
+                snapshots[revision.commit.sha] = snapshot
+                # Rendered now (and kept in the memo for its page): its word count comes with it.
+                words = self.render(snapshot).words
+            item = self._revision_view(post, revision, diff, words)
+            if diff:
+                changes[revision.commit.sha] = theme.render_page(
+                    self.env, "diff.html", item=item, commit=None
+                )
+            items.append(item)
+        return items[::-1], snapshots, changes
+
+    def _revision_view(
+        self, post: Post, revision: history.Revision, diff: WordDiff | None, words: int
+    ) -> RevisionView:
+        short = revision.commit.short
+        repo_url = self.settings.repo_url.rstrip("/")
+        has_snapshot = revision.content_changed and revision.kind != "deleted"
+        return RevisionView(
+            revision=revision,
+            short=short,
+            url=urls.snapshot(post.url, short) if has_snapshot else "",
+            commit_url=f"{repo_url}/commit/{revision.commit.sha}" if repo_url else "",
+            diff=diff,
+            words=words,
+        )
+
+    def _diff(self, revision: history.Revision, before: str, after: str) -> WordDiff:
+        key = cache_key("diff", DIFF_VERSION, revision.old_blob, revision.blob)
+        diff = self.cache.diff(key)
+        if diff is None:
+            diff = word_diff(before, after)
+            self.cache.put(key, diff)
+        return diff
+
+    def _write_snapshots(self, view: PostView, snapshots: dict[str, Post]) -> None:
+        with_pages = [r for r in view.revisions if r.url]
+        for index, item in enumerate(with_pages):
+            snapshot = snapshots[item.revision.commit.sha]
+            context = {
+                "view": view,
+                "item": item,
+                "snapshot": snapshot,
+                "rendered": self.render(snapshot),
+                "newer": with_pages[index - 1] if index > 0 else None,
+                "older": with_pages[index + 1] if index + 1 < len(with_pages) else None,
+                "commit": None,
+            }
+            _write(self.writer, self.env, "revision", (view.url, item.short), context)
+
+
+def _former_urls(post: Post) -> tuple[str, ...]:
+    return tuple(sorted({urls.post(r.path) for r in post.trail.revisions} - {post.url}))
+
+
+def _snapshot_post(revision: history.Revision, text: str, current: str, settings: Settings) -> Post:
+    """The post as it was; an old revision whose front matter no longer parses shows as text.
+
+    Its links and images are resolved from the post's current path: the site holds the files of
+    HEAD, so an image that moved along with the post is found where it is now.
+    """
+    source = Source(current, text.encode("utf-8"), revision.blob, COMMITTED)
+    try:
+        return parse_post(source, zone=settings.zone)
+    except RedraftError:
+        return Post(source=current, url=urls.post(current), title="", body=text, blob=revision.blob)
