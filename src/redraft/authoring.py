@@ -10,7 +10,7 @@ from .config import load_settings
 from .diffs import WordDiff, word_diff
 from .errors import RedraftError
 from .history import Revision
-from .markdown import slugify
+from .urls import slugify
 
 _TEMPLATE = """\
 ---

@@ -14,6 +14,7 @@ import sqlite3
 from dataclasses import asdict, astuple
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import git
 
@@ -89,16 +90,21 @@ class Cache:
         except sqlite3.Error:
             return
 
-    def _get(self, key: str) -> dict:
+    def _get(self, key: str) -> dict[str, Any]:
         if key in self.new:
-            return json.loads(self.new[key])
+            return _as_dict(json.loads(self.new[key]))
         if self._db is None:
             return {}
         try:
             row = self._db.execute("SELECT value FROM entries WHERE key = ?", (key,)).fetchone()
-            return json.loads(row[0]) if row else {}
+            return _as_dict(json.loads(row[0])) if row else {}
         except (sqlite3.Error, json.JSONDecodeError, TypeError):
             return {}
+
+
+def _as_dict(value: object) -> dict[str, Any]:
+    """A JSON object read from the cache; anything else is treated as a missing entry."""
+    return value if isinstance(value, dict) else {}
 
 
 def _inside(path: object) -> bool:
@@ -142,8 +148,8 @@ def cached_log(repo: git.Repo, head: str, folder: str, cache_dir: Path | None) -
 
 def _descends(repo: git.Repo, head: str, ancestor: str) -> bool:
     try:
-        return repo.is_ancestor(ancestor, head)
-    except git.GitCommandError:
+        return repo.is_ancestor(repo.commit(ancestor), repo.commit(head))
+    except (git.GitCommandError, ValueError):
         return False  # the saved commit is gone: history was rewritten
 
 

@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote
 
 import git
@@ -139,17 +140,18 @@ def _links(body: str) -> Iterator[tuple[str, str, str]]:
     none from code, maths or raw HTML."""
     markdown = mistune.create_markdown(renderer=None, plugins=PLUGINS)
     tokens, _ = markdown.parse(body)
+    assert isinstance(tokens, list)  # without a renderer, the parser returns its tokens
     yield from _walk(tokens)
 
 
-def _walk(tokens: list[dict]) -> Iterator[tuple[str, str, str]]:
+def _walk(tokens: list[dict[str, Any]]) -> Iterator[tuple[str, str, str]]:
     for token in tokens:
         if token["type"] in ("link", "image"):
             yield token["type"], token["attrs"]["url"], _plain_text(token.get("children", []))
         yield from _walk(token.get("children", []))
 
 
-def _plain_text(tokens: list[dict]) -> str:
+def _plain_text(tokens: list[dict[str, Any]]) -> str:
     return "".join(t.get("raw", "") + _plain_text(t.get("children", [])) for t in tokens)
 
 

@@ -9,7 +9,9 @@ import functools
 import signal
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import ParamSpec, TypeVar
 
 import click
 
@@ -33,11 +35,15 @@ _ROOT = click.option(
 )
 
 
-def _friendly(command):
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _friendly(command: Callable[P, R]) -> Callable[P, R]:
     """Report a RedraftError as one line and a non-zero exit, never a traceback."""
 
     @functools.wraps(command)
-    def run(*args, **kwargs):
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return command(*args, **kwargs)
         except RedraftError as exc:

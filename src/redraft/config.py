@@ -9,6 +9,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -76,7 +77,7 @@ def _settings_file(root: Path) -> Path:
     return own if own.exists() else root / "pyproject.toml"
 
 
-def _read_settings_file(root: Path) -> dict:
+def _read_settings_file(root: Path) -> dict[str, Any]:
     path = _settings_file(root)
     if not path.exists():
         return {}
@@ -89,7 +90,7 @@ def _read_settings_file(root: Path) -> dict:
     return dict(data.get("tool", {}).get("redraft", {}))
 
 
-def _check_types(raw: dict, where: Path) -> None:
+def _check_types(raw: dict[str, Any], where: Path) -> None:
     """Each setting has the type of its default: `title = 5` or `raw_html = "no"` is refused."""
     for item in fields(Settings):
         if item.name not in raw:

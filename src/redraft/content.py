@@ -11,6 +11,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 import git
 import yaml
@@ -96,7 +97,7 @@ def read_inventory(
     elif repo is not None or drafts:
         untracked = set(_working_files(settings.source, settings.posts))
 
-    contents = history.read_blobs(repo, committed.values()) if committed else {}
+    contents = history.read_blobs(repo, committed.values()) if repo and committed else {}
     files: dict[str, Source] = {
         path: Source(path, contents[blob], blob) for path, blob in committed.items()
     }
@@ -216,7 +217,7 @@ def parse_post(source: Source, trail: Trail | None = None, *, zone: dt.tzinfo = 
     )
 
 
-def _split_front_matter(path: str, text: str) -> tuple[dict, str]:
+def _split_front_matter(path: str, text: str) -> tuple[dict[str, Any], str]:
     match = _FRONT_MATTER.match(text)
     if not match:
         return {}, text
@@ -230,8 +231,8 @@ def _split_front_matter(path: str, text: str) -> tuple[dict, str]:
         raise RedraftError(f"{path}{line}: invalid front matter: {problem}") from None
     except (ValueError, OverflowError, RecursionError) as exc:
         # Well-formed YAML whose value cannot be built, such as the date 2024-02-30.
-        line = _failing_line(source)
-        where = f"{path}:{line}" if line else path
+        failing = _failing_line(source)
+        where = f"{path}:{failing}" if failing else path
         raise RedraftError(f"{where}: invalid front matter: {exc or type(exc).__name__}") from None
     if not isinstance(meta, dict):
         raise RedraftError(f"{path}:2: front matter must be 'key: value' lines")
@@ -253,7 +254,7 @@ def _failing_line(source: str) -> int | None:
             try:
                 loader.construct_object(value, deep=True)
             except (ValueError, OverflowError, RecursionError, yaml.YAMLError):
-                return value.start_mark.line + 2  # line 1 is the opening ---
+                return int(value.start_mark.line) + 2  # line 1 is the opening ---
     except (ValueError, OverflowError, RecursionError, yaml.YAMLError):
         return None
     finally:

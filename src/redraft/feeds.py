@@ -57,7 +57,7 @@ def site_feed(views: Sequence[PostView], settings: Settings, bodies: dict[str, s
         entry.content(bodies[post.url], type="html")
         for tag in post.tags:
             entry.category(term=tag)
-    return feed.atom_str(pretty=True)
+    return bytes(feed.atom_str(pretty=True))
 
 
 def revision_feed(view: PostView, settings: Settings, changes: dict[str, str]) -> bytes:
@@ -82,7 +82,7 @@ def revision_feed(view: PostView, settings: Settings, changes: dict[str, str]) -
         entry.updated(revision.date)
         entry.author({"name": revision.commit.author})
         entry.content(changes[revision.commit.sha], type="html")
-    return feed.atom_str(pretty=True)
+    return bytes(feed.atom_str(pretty=True))
 
 
 def _feed(settings: Settings, title: str, self_url: str, home: str) -> FeedGenerator:

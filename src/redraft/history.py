@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import IO
 
 import git
 
@@ -155,7 +156,7 @@ def head_commit(repo: git.Repo) -> str | None:
 
 
 def is_shallow(repo: git.Repo) -> bool:
-    return repo.git.rev_parse("--is-shallow-repository").strip() == "true"
+    return str(repo.git.rev_parse("--is-shallow-repository")).strip() == "true"
 
 
 def list_tree(repo: git.Repo, folder: str) -> list[TreeEntry]:
@@ -172,7 +173,8 @@ def list_tree(repo: git.Repo, folder: str) -> list[TreeEntry]:
 
 def read_blob(repo: git.Repo, blob: str) -> bytes:
     """A blob's bytes, through git's persistent `cat-file --batch` process."""
-    return repo.odb.stream(bytes.fromhex(blob)).read()
+    data: bytes = repo.odb.stream(bytes.fromhex(blob)).read()
+    return data
 
 
 def uncommitted_paths(repo: git.Repo, folder: str) -> tuple[set[str], set[str]]:
@@ -291,7 +293,7 @@ def stream_log(repo: git.Repo, folder: str, since: str = "") -> Iterator[LogEntr
         process.proc.wait()
 
 
-def _nul_tokens(stream, chunk_size: int = 1 << 16) -> Iterator[str]:
+def _nul_tokens(stream: IO[bytes], chunk_size: int = 1 << 16) -> Iterator[str]:
     pending = b""
     while chunk := stream.read(chunk_size):
         *complete, pending = (pending + chunk).split(b"\0")
@@ -422,7 +424,7 @@ def read_blobs(repo: git.Repo, blobs: Iterable[str]) -> dict[str, bytes]:
     return found
 
 
-def _feed_ids(stdin, ids: list[str]) -> None:
+def _feed_ids(stdin: IO[bytes], ids: list[str]) -> None:
     try:
         stdin.write("".join(i + "\n" for i in ids).encode("ascii"))
     finally:

@@ -12,6 +12,7 @@ import html
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 from xml.etree.ElementTree import tostring
 from xml.sax.saxutils import unescape
 
@@ -66,6 +67,7 @@ def render_markdown(
     md = mistune.create_markdown(renderer=renderer, plugins=PLUGINS)
     add_toc_hook(md, min_level=2, max_level=3, heading_id=_heading_id)
     body, state = md.parse(text)
+    assert isinstance(body, str)  # an HTML renderer renders to text
     toc = tuple(state.env.get("toc_items", ()))
     return Rendered(
         html=body,
@@ -79,7 +81,7 @@ def count_words(text: str) -> int:
     return len(_WORD.findall(text))
 
 
-def _heading_id(token: dict, index: int) -> str:
+def _heading_id(token: dict[str, Any], index: int) -> str:
     return slugify(striptags(token["text"]))
 
 
@@ -166,7 +168,7 @@ def _code_block(code: str, language: str, numbered: bool) -> str:
 
 
 @functools.lru_cache(maxsize=2)
-def _formatter(numbered: bool) -> HtmlFormatter:
+def _formatter(numbered: bool) -> HtmlFormatter[str]:
     return HtmlFormatter(wrapcode=True, linenos="table" if numbered else False)
 
 

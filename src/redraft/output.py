@@ -116,10 +116,8 @@ class Writer:
         return len(self.written)
 
     def write(self, address: str, data: str | bytes) -> None:
-        """Write the file of a site address ('posts/x/' is posts/x/index.html)."""
-        if not address or address.endswith("/"):
-            address += "index.html"
-        relative = os.path.normpath(address.lstrip("/"))
+        """Write the file of a site address (a page's is its folder's index file)."""
+        relative = os.path.normpath(urls.file_of(address).lstrip("/"))
         if relative.startswith("..") or os.path.isabs(relative):
             raise RedraftError(f"refusing to write {address!r}: it lies outside the output folder")
         target = self.folder / relative
@@ -132,7 +130,7 @@ class Writer:
         except FileExistsError:
             raise RedraftError(
                 f"/{relative} would be written twice: a post or file in the blog has the address "
-                "of a page redraft makes (such as a post's history/ or feed.xml); rename it"
+                "of a page redraft makes (such as a post's history page or feed); rename it"
             ) from None
         self.written.append(relative)
 

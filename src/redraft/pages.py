@@ -377,7 +377,11 @@ class _PostPages:
         self, post: Post, blobs: dict[str, bytes]
     ) -> tuple[list[RevisionView], dict[str, Post], dict[str, str]]:
         """History lines newest first, the snapshot posts by commit, and each diff as HTML."""
-        items, snapshots, changes = [], {}, {}
+        items: list[RevisionView] = []
+        snapshots: dict[str, Post] = {}
+        changes: dict[str, str] = {}
+        if self.repo is None:  # a preview outside a repository: no post has a trail
+            return items, snapshots, changes
         for revision, before, after in history.revision_texts(self.repo, post.trail, blobs):
             diff, words = None, 0
             if after is not None:

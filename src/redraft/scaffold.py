@@ -115,7 +115,7 @@ def _toml_string(text: str) -> str:
 
 def _git_user(repo: git.Repo) -> str:
     try:
-        return repo.git.config("user.name").strip()
+        return str(repo.git.config("user.name")).strip()
     except git.GitCommandError:  # not set anywhere
         return ""
 

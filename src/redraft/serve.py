@@ -41,11 +41,13 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import BinaryIO
 from urllib.parse import urlsplit, urlunsplit
 
 import click
 from watchfiles._rust_notify import RustNotify
 
+from . import urls
 from ._text import plural
 from .build import build_site
 from .cache import FOLDER as CACHE_FOLDER
@@ -294,8 +296,8 @@ class Preview:
         """
         version, error = state or self._state
         seen = json.dumps(f"{self._session}:{version}")
-        script = _RELOAD_SCRIPT.replace("SEEN", seen).replace("PATH", json.dumps(VERSION_PATH))
-        script = script.replace("POLL", str(POLL_MS)).encode()
+        text = _RELOAD_SCRIPT.replace("SEEN", seen).replace("PATH", json.dumps(VERSION_PATH))
+        script = text.replace("POLL", str(POLL_MS)).encode()
         ends = list(re.finditer(rb"</body\s*>", page, re.IGNORECASE))
         at = ends[-1].start() if ends else len(page)
         page = page[:at] + script + page[at:]
@@ -504,11 +506,18 @@ class _Handler(SimpleHTTPRequestHandler):
 
     server_version = "redraft-serve"
 
-    def __init__(self, *args: object, preview: Preview, **kwargs: object) -> None:
+    def __init__(
+        self,
+        request: socket.socket,
+        client_address: tuple[str, int],
+        server: socketserver.BaseServer,
+        *,
+        preview: Preview,
+    ) -> None:
         self.preview = preview
-        super().__init__(*args, directory=str(preview.output), **kwargs)
+        super().__init__(request, client_address, server, directory=str(preview.output))
 
-    def send_head(self) -> io.BufferedIOBase | None:
+    def send_head(self) -> io.BytesIO | BinaryIO | None:
         parts = urlsplit(self.path)
         if parts.path == VERSION_PATH:
             return self._send(HTTPStatus.OK, self.preview.status(), "application/json")
@@ -520,7 +529,7 @@ class _Handler(SimpleHTTPRequestHandler):
                 self.send_header("Content-Length", "0")
                 self.end_headers()
                 return None
-            local = os.path.join(local, "index.html")
+            local = os.path.join(local, urls.file_of(""))
         if not os.path.isfile(local):
             return self._not_found()
         kind = self.guess_type(local)
@@ -548,7 +557,7 @@ class _Handler(SimpleHTTPRequestHandler):
         return local
 
     def _not_found(self) -> io.BytesIO:
-        page = self.preview.output / "404.html" if self.preview.output else None
+        page = self.preview.output / urls.NOT_FOUND if self.preview.output else None
         if page is not None and page.is_file():
             return self._send_page(HTTPStatus.NOT_FOUND, str(page))
         state = self.preview._state
@@ -578,7 +587,7 @@ class _Handler(SimpleHTTPRequestHandler):
         self.send_header("Cache-Control", "no-cache")
         super().end_headers()
 
-    def list_directory(self, path: str) -> None:
+    def list_directory(self, path: str | os.PathLike[str]) -> io.BytesIO:
         return self._not_found()  # never reached through send_head; no listings either way
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
@@ -602,13 +611,16 @@ class _Server(ThreadingHTTPServer):
         self.preview = preview
         super().__init__(address, self._handler)
 
-    def _handler(self, *args: object) -> _Handler:
-        return _Handler(*args, preview=self.preview)
+    def _handler(
+        self, request: socket.socket, address: tuple[str, int], server: socketserver.BaseServer
+    ) -> _Handler:
+        return _Handler(request, address, server, preview=self.preview)
 
     def server_bind(self) -> None:
         # HTTPServer.server_bind looks the host name up (getfqdn), which can take seconds.
         socketserver.TCPServer.server_bind(self)
-        self.server_name, self.server_port = self.server_address[:2]
+        host, port = self.server_address[:2]
+        self.server_name, self.server_port = str(host), int(port)
 
     def handle_error(self, request: object, client_address: object) -> None:
         exc = sys.exc_info()[1]

@@ -99,8 +99,9 @@ def static_files(root: Path) -> dict[str, bytes]:
             if path.is_file() and not path.is_symlink():
                 chosen[path.relative_to(static).as_posix()] = path
     found = {name: path.read_bytes() for name, path in sorted(chosen.items())}
-    light = HtmlFormatter(style="friendly").get_style_defs(".highlight")
-    dark = HtmlFormatter(style="github-dark").get_style_defs(".highlight")
+    # types-Pygments leaves get_style_defs untyped; it returns the CSS as text.
+    light = HtmlFormatter(style="friendly").get_style_defs(".highlight")  # type: ignore[no-untyped-call]
+    dark = HtmlFormatter(style="github-dark").get_style_defs(".highlight")  # type: ignore[no-untyped-call]
     code = f"{light}\n@media (prefers-color-scheme: dark) {{\n{dark}\n}}\n"
     found["code.css"] = code.encode("utf-8")
     return found

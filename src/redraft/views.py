@@ -106,8 +106,8 @@ class Timeline:
     points: tuple[tuple[float, float, RevisionView], ...]
     polyline: str
     max_words: int
-    first: dt.datetime
-    last: dt.datetime
+    first: dt.datetime | None
+    last: dt.datetime | None
 
 
 def timeline(view: PostView, width: int = 640, height: int = 120, pad: int = 10) -> Timeline | None:
