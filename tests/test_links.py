@@ -4,7 +4,8 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from conftest import parse_html
-from redraft import build_site
+from redraft import build_site, urls
+from redraft.pages import OUTPUTS
 
 BASE = "https://example.github.io/blog/"
 
@@ -52,3 +53,29 @@ def test_the_sample_blog_has_no_broken_links_under_a_sub_path(tmp_path):
     root = Path(__file__).resolve().parents[1]
     site = build_site(root, output=tmp_path / "site", base_url=BASE, allow_shallow=True).output
     assert broken_links(site, "/blog") == []
+
+
+def test_every_listed_output_is_built(blog):
+    """The outputs list is what a build writes: each site page, each post page, each snapshot,
+    tag and redirect is where its entry says."""
+    blog.write("posts/old.md", "---\ntags: [notes]\n---\n# Old\n\nWords.\n")
+    first = blog.commit("Add old", "2024-01-01T10:00:00+00:00")
+    blog.git("mv", "posts/old.md", "posts/new.md")
+    blog.write("posts/new.md", "---\ntags: [notes]\n---\n# New\n\nMore words.\n")
+    blog.commit("Rename and edit", "2024-02-01T10:00:00+00:00")
+    site = blog.build()
+    subjects = {
+        "site": [()],
+        "tag": [("notes",)],
+        "post": [("posts/new/",)],
+        "revision": [("posts/new/", first[:7])],
+        "former": [("posts/old/",)],
+        "static": [("style.css",), ("code.css",)],
+        "asset": [],
+    }
+    for output in OUTPUTS:
+        if output.name == "CNAME":
+            continue  # written only with the cname setting
+        for subject in subjects[output.scope]:
+            written = site / urls.file_of(output.address(*subject))
+            assert written.is_file(), f"{output.name}: {written.relative_to(site)}"

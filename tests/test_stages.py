@@ -6,8 +6,8 @@ import subprocess
 import pytest
 
 from redraft import history
-from redraft.errors import RedraftError
 from redraft.diffs import terminal_text, word_diff
+from redraft.errors import RedraftError
 
 
 def _trail(blog, path):
