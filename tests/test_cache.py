@@ -1,5 +1,7 @@
 """The build cache: a rebuild reads only new commits, reuses renders, and never trusts bad data."""
 
+import shutil
+
 from click.testing import CliRunner
 
 from conftest import files_of
@@ -113,8 +115,54 @@ def test_file_lists_read_from_the_cache_must_stay_inside_the_output():
     from redraft.cache import Cache
 
     cache = Cache(None)
-    cache.put_files("inside", ["posts/a/index.html", "posts/a/history/abc1234/index.html"])
-    cache.put_files("outside", ["posts/a/index.html", "posts/../../../etc/passwd"])
-    cache.put_files("absolute", ["/etc/passwd"])
-    assert cache.files("inside") == ["posts/a/index.html", "posts/a/history/abc1234/index.html"]
-    assert cache.files("outside") is None and cache.files("absolute") is None
+    inside = ["posts/a/index.html", "posts/a/history/abc1234/index.html"]
+    cache.put_site_pages(
+        "b1",
+        {
+            "posts/a/": ("fp", inside),
+            "posts/b/": ("fp", ["posts/a/index.html", "posts/../../../etc/passwd"]),
+            "posts/c/": ("fp", ["/etc/passwd"]),
+        },
+    )
+    assert cache.site_pages("b1") == {"posts/a/": ("fp", inside)}
+
+
+def _equals_cold(blog, site, tmp_path, **options):
+    cold = blog.build(output=tmp_path / "cold", cache=False, **options)
+    assert files_of(site) == files_of(cold)
+    shutil.rmtree(cold)
+
+
+def test_after_a_reset_the_rebuild_shows_the_reset_text(blog, tmp_path):
+    blog.write("posts/a.md", "# A\n\nFirst text.\n")
+    blog.commit("Add a", "2024-01-01T10:00:00+00:00")
+    blog.build()
+    blog.write("posts/a.md", "# A\n\nSecond text.\n")
+    blog.commit("Edit a", "2024-02-01T10:00:00+00:00")
+    blog.build()
+    blog.git("reset", "-q", "--hard", "HEAD~1")
+    site = blog.build()
+    assert "Second text" not in (site / "posts/a/index.html").read_text()
+    _equals_cold(blog, site, tmp_path)
+
+
+def test_a_build_after_a_base_url_build_uses_its_own_base_url(blog, tmp_path):
+    blog.write("posts/a.md", "# A\n\nText.\n")
+    blog.commit("Add a", "2024-01-01T10:00:00+00:00")
+    blog.build()
+    blog.build(base_url="https://elsewhere.example/sub/")
+    site = blog.build()
+    assert "elsewhere.example" not in (site / "posts/a/index.html").read_text()
+    _equals_cold(blog, site, tmp_path)
+
+
+def test_a_preview_after_an_undone_edit_shows_the_committed_text(blog, tmp_path):
+    blog.write("posts/a.md", "# A\n\nCommitted text.\n")
+    blog.commit("Add a", "2024-01-01T10:00:00+00:00")
+    blog.build(drafts=True)
+    blog.write("posts/a.md", "# A\n\nAn edit, soon undone.\n")
+    blog.build(drafts=True)
+    blog.write("posts/a.md", "# A\n\nCommitted text.\n")
+    site = blog.build(drafts=True)
+    assert "soon undone" not in (site / "posts/a/index.html").read_text()
+    _equals_cold(blog, site, tmp_path, drafts=True)

@@ -199,7 +199,7 @@ def test_nothing_is_written_outside_the_output_folder(blog, tmp_path):
     assert index.texts("h1") != ["../../../escaped"]  # no post took the front page
     assert {p.relative_to(site).parts[0] for p in site.rglob("*")} <= {
         "index.html", "404.html", "feed.xml", "sitemap.xml", "robots.txt", "posts", "tags",
-        "static",
+        "static", ".redraft-build.json",
     }  # fmt: skip
 
 

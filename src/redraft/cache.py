@@ -26,6 +26,8 @@ from .markdown import Rendered
 FOLDER = ".redraft-cache"
 DATABASE = "cache.sqlite3"
 _LOG_VERSION = 2
+# A post's pages as one build wrote them: the fingerprint of what they show, and their files.
+PageRecord = tuple[str, list[str]]
 _SCHEMA = "CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
 
 
@@ -61,15 +63,24 @@ class Cache:
         except (TypeError, KeyError, ValueError):
             return None
 
-    def files(self, key: str) -> list[str] | None:
-        """The output files a post's pages were written to, under this fingerprint."""
-        value = self._get(key).get("files")
-        if not isinstance(value, list) or not all(_inside(p) for p in value):
-            return None
-        return value
+    def site_pages(self, build: str) -> dict[str, PageRecord]:
+        """What build `build` wrote for each post: its pages' fingerprint and files, by the
+        post's address. Only a record whose files all stay inside the site is returned."""
+        value = self._get("site-pages:" + build).get("posts")
+        if not isinstance(value, dict):
+            return {}
+        return {
+            url: (record[0], record[1])
+            for url, record in value.items()
+            if isinstance(record, list)
+            and len(record) == 2
+            and isinstance(record[0], str)
+            and isinstance(record[1], list)
+            and all(_inside(p) for p in record[1])
+        }
 
-    def put_files(self, key: str, files: list[str]) -> None:
-        self.new[key] = json.dumps({"files": files}, ensure_ascii=False)
+    def put_site_pages(self, build: str, posts: dict[str, PageRecord]) -> None:
+        self.new["site-pages:" + build] = json.dumps({"posts": posts}, ensure_ascii=False)
 
     def put(self, key: str, value: Rendered | WordDiff) -> None:
         data = asdict(value)

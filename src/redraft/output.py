@@ -8,6 +8,7 @@ is a site redraft built, and the one rename that replaces the old site.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
@@ -17,6 +18,11 @@ from pathlib import Path
 
 from . import urls
 from .errors import RedraftError
+
+# Written last into every site: proof that redraft wrote the folder, so a later build may
+# replace it. Its build id names the record (in the cache) of which pages came from what.
+MARKER = ".redraft-build.json"
+_GENERATOR = "redraft: this folder is a built site, replaced whole by every build"
 
 
 def check_place(root: Path, target: Path, posts: str) -> None:
@@ -39,22 +45,45 @@ def check_place(root: Path, target: Path, posts: str) -> None:
 
 def check_output_folder(root: Path, target: Path, *, posts: str = "posts") -> None:
     """Refuse an output folder a build must not replace: see `check_place`, and any existing
-    folder that is not empty and does not look like a site redraft wrote."""
+    folder that is not empty and not a site redraft wrote (its marker, and nothing else at its
+    top level), or that holds a `.git`."""
     check_place(root, target, posts)
     target = target.resolve()
     if target.exists() and not target.is_dir():
         raise RedraftError(f"refusing to build into {target}: it is a file, not a folder")
-    if target.is_dir() and any(target.iterdir()) and not _looks_like_a_site(target):
+    if (target / ".git").exists():
         raise RedraftError(
-            f"refusing to build into {target}: it holds files that do not look like a site "
-            "redraft built, and a build replaces the whole folder; choose a new or empty "
-            "folder, or remove that one first"
+            f"refusing to build into {target}: it holds a .git folder (a repository of its own, "
+            "whose history a build would delete); build into another folder and copy the site "
+            "into it"
+        )
+    if target.is_dir() and any(target.iterdir()) and build_id(target) is None:
+        raise RedraftError(
+            f"refusing to build into {target}: it holds files redraft did not write, and a "
+            "build replaces the whole folder; choose a new or empty folder, or remove that "
+            "one first"
         )
 
 
-def _looks_like_a_site(folder: Path) -> bool:
-    """Whether `folder` holds a site a build wrote (or a half-empty one): its feed and pages."""
-    return (folder / urls.SITE_FEED).is_file() and (folder / urls.SITEMAP).is_file()
+def build_id(folder: Path) -> str | None:
+    """The build id in a site's marker, or None when `folder` is not a site redraft wrote: no
+    marker, or names at its top level that the marker does not list."""
+    try:
+        data = json.loads((folder / MARKER).read_text(encoding="utf-8"))
+        build, top = data["build"], set(data["top"]) | {MARKER}
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if data.get("generator") != _GENERATOR or not isinstance(build, str):
+        return None
+    if any(entry.name not in top for entry in os.scandir(folder)):
+        return None
+    return build
+
+
+def marker(build: str, folder: Path) -> str:
+    """The marker for a site written into `folder`: its build id and its top-level names."""
+    top = sorted(entry.name for entry in os.scandir(folder))
+    return json.dumps({"generator": _GENERATOR, "build": build, "top": top}, indent=1) + "\n"
 
 
 @contextmanager

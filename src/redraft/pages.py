@@ -34,9 +34,9 @@ from typing import Any, Literal
 import git
 import jinja2
 
-from . import feeds, history, theme, urls
+from . import feeds, history, output, theme, urls
 from ._version import __version__
-from .cache import Cache, cache_key
+from .cache import Cache, PageRecord, cache_key
 from .config import Settings
 from .content import COMMITTED, Asset, Post, Source, parse_post
 from .diffs import DIFF_VERSION, WordDiff, word_diff
@@ -133,10 +133,10 @@ def _write(
     context: Context,
 ) -> None:
     """Write every output of `scope` for one subject (a tag, a post's URL...)."""
-    for output in outputs(scope):
-        if output.when(context):
-            address = output.address(*subject)
-            writer.write(address, output.make(env, {**context, "canonical": address}))
+    for entry in outputs(scope):
+        if entry.when(context):
+            address = entry.address(*subject)
+            writer.write(address, entry.make(env, {**context, "canonical": address}))
 
 
 def write_site(
@@ -149,11 +149,23 @@ def write_site(
     cache_path: Path | None,
     report: Progress,
 ) -> int:
-    """Write the whole site into `folder`; returns the number of files written."""
+    """Write the whole site into `folder`; returns the number of files written.
+
+    A post's pages are linked from the `previous` site when that site's record says they were
+    made from exactly what they would be made from now; the record of this build is saved in
+    the cache and named by the marker written last.
+    """
     job = _PostJob(settings, folder, previous, head, cache_path, theme.fingerprint(settings.source))
-    views, entries, files = _write_posts(posts, job, report)
+    cache = Cache(cache_path)
+    previous_build = output.build_id(previous) if cache_path and previous.is_dir() else None
+    made_before = cache.site_pages(previous_build) if previous_build else {}
+    views, entries, records, files = _write_posts(posts, job, made_before, report)
     report("site pages", 0, 1)
-    Cache(cache_path).save(entries)
+    build = cache_key(
+        "site", *sorted(f"{url}:{fp}:{files}" for url, (fp, files) in records.items())
+    )
+    cache.put_site_pages(build, records)
+    cache.save({**entries, **cache.new})
     env = theme.template_environment(settings)
     writer = Writer(folder, previous)
     site = _site_context(views, settings, head)
@@ -166,6 +178,7 @@ def write_site(
         _write(writer, env, "asset", (asset.path,), {"data": asset.data})
     for name, data in theme.static_files(settings.source).items():
         _write(writer, env, "static", (name,), {"data": data})
+    writer.write(output.MARKER, output.marker(build, folder))
     report("site pages", 1, 1)
     return writer.count + files
 
@@ -224,27 +237,47 @@ class _PostJob:
     theme: str  # a hash of the theme's files: a changed template re-renders every post
 
 
-_BatchResult = tuple[list[PostView], dict[str, str], int]
+@dataclass(frozen=True)
+class _Batch:
+    """Posts written together, with what the previous build made of each of them."""
+
+    posts: list[Post]
+    made_before: dict[str, PageRecord]
+
+
+@dataclass(frozen=True)
+class _BatchResult:
+    views: list[PostView]
+    cache_entries: dict[str, str]
+    records: dict[str, PageRecord]
+    files: int
 
 
 def _write_posts(
-    posts: list[Post], job: _PostJob, report: Progress
-) -> tuple[list[PostView], dict[str, str], int]:
-    """Write every post's pages, on all cores for a large site; views come back in post order."""
+    posts: list[Post], job: _PostJob, made_before: dict[str, PageRecord], report: Progress
+) -> tuple[list[PostView], dict[str, str], dict[str, PageRecord], int]:
+    """Write every post's pages, on all cores for a large site; views come back in post order,
+    with new cache entries and the record of what was made from what."""
     workers = min(os.cpu_count() or 1, len(posts) // POSTS_PER_WORKER)
-    batch_size = max(1, min(BLOBS_READ_AHEAD, len(posts) // (workers * 4 or 1)))
-    batches = [posts[i : i + batch_size] for i in range(0, len(posts), batch_size)]
+    size = max(1, min(BLOBS_READ_AHEAD, len(posts) // (workers * 4 or 1)))
+    batches = [
+        _Batch(chunk, {p.url: made_before[p.url] for p in chunk if p.url in made_before})
+        for chunk in (posts[i : i + size] for i in range(0, len(posts), size))
+    ]
     results: list[_BatchResult] = []
     report("posts", 0, len(posts))
     for result in _map_batches(job, batches, workers):
         results.append(result)
-        report("posts", sum(len(views) for views, _, _ in results), len(posts))
-    views = [view for batch_views, _, _ in results for view in batch_views]
-    entries = {k: v for _, found, _ in results for k, v in found.items()}
-    return views, entries, sum(count for _, _, count in results)
+        report("posts", sum(len(r.views) for r in results), len(posts))
+    return (
+        [view for result in results for view in result.views],
+        {k: v for result in results for k, v in result.cache_entries.items()},
+        {k: v for result in results for k, v in result.records.items()},
+        sum(result.files for result in results),
+    )
 
 
-def _map_batches(job: _PostJob, batches: list[list[Post]], workers: int) -> Iterator[_BatchResult]:
+def _map_batches(job: _PostJob, batches: list[_Batch], workers: int) -> Iterator[_BatchResult]:
     if workers <= 1:
         yield from (_write_batch(job, batch) for batch in batches)
         return
@@ -273,14 +306,15 @@ def _workers_ignore_interrupts() -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
-def _write_batch(job: _PostJob, posts: list[Post]) -> _BatchResult:
-    """Write the pages of `posts`; returns their views (without diffs), new cache entries, and
-    the number of files written. Runs in a worker process for large sites."""
+def _write_batch(job: _PostJob, batch: _Batch) -> _BatchResult:
+    """Write the pages of a batch of posts; returns their views (without diffs), new cache
+    entries, what each post's pages were made from, and the number of files written. Runs in
+    a worker process for large sites."""
     pages = _PostPages(job)
-    reused = {post.url: pages.reuse(post) for post in posts}
-    blobs = pages.read_ahead([post for post in posts if reused[post.url] is None])
-    views = [reused[post.url] or pages.write(post, blobs) for post in posts]
-    return views, pages.cache.new, pages.writer.count
+    reused = {post.url: pages.reuse(post, batch.made_before.get(post.url)) for post in batch.posts}
+    blobs = pages.read_ahead([post for post in batch.posts if reused[post.url] is None])
+    views = [reused[post.url] or pages.write(post, blobs) for post in batch.posts]
+    return _BatchResult(views, pages.cache.new, pages.records, pages.writer.count)
 
 
 class _PostPages:
@@ -294,6 +328,7 @@ class _PostPages:
         self.writer = Writer(job.folder, job.previous)
         self.cache = Cache(job.cache_path)
         self.theme = job.theme
+        self.records: dict[str, PageRecord] = {}
         self._renders: dict[tuple[str, str], Rendered] = {}
 
     def read_ahead(self, posts: list[Post]) -> dict[str, bytes]:
@@ -303,12 +338,15 @@ class _PostPages:
         wanted = {blob for post in posts for blob in history.trail_blobs(post.trail)}
         return history.read_blobs(self.repo, wanted)
 
-    def reuse(self, post: Post) -> PostView | None:
-        """Link the post's pages from the previous build if nothing they show has changed since;
-        its view then comes without diffs (the index and feeds need none)."""
-        files = self.cache.files(self._fingerprint(post))
-        if files is None or not self.writer.link_all(files):
+    def reuse(self, post: Post, made_before: PageRecord | None) -> PostView | None:
+        """Link the post's pages from the previous build if that build made them from exactly
+        what they show now; its view then comes without diffs (the index and feeds need none)."""
+        fingerprint = self._fingerprint(post)
+        if made_before is None or made_before[0] != fingerprint:
             return None
+        if not self.writer.link_all(made_before[1]):
+            return None
+        self.records[post.url] = made_before
         revisions = [self._revision_view(post, r, None, 0) for r in post.trail.revisions]
         return PostView(post, self.render(post), tuple(revisions[::-1]), _former_urls(post))
 
@@ -341,7 +379,7 @@ class _PostPages:
         _write(self.writer, self.env, "post", (post.url,), context)
         self._write_snapshots(view, snapshots)
         self._renders.clear()
-        self.cache.put_files(self._fingerprint(post), self.writer.written[first_file:])
+        self.records[post.url] = (self._fingerprint(post), self.writer.written[first_file:])
         slim = tuple(replace(r, diff=None) for r in revisions)
         return replace(view, revisions=slim)
 
