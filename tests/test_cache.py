@@ -107,6 +107,7 @@ def test_a_theme_change_renders_every_post_again(blog):
     _grow(blog, 3)
     blog.build()
     blog.write("theme/templates/diff.html", "<p>changed: {{ item.diff.added }} words</p>\n")
+    blog.commit("A theme of our own", "2024-03-01T09:00:00+00:00")
     site = blog.build()
     assert "changed:" in (site / "posts/p0/history/index.html").read_text()
 

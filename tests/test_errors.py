@@ -198,7 +198,7 @@ def test_settings_of_the_wrong_kind_are_named(blog, line, expected):
 
 def test_a_settings_file_that_cannot_be_read_is_named(blog):
     (blog.root / "redraft.toml").mkdir()  # a folder where the file should be
-    message = _error(blog.root)
+    message = _error(blog.root, "--drafts")
     assert "redraft.toml: cannot read settings" in message
 
 

@@ -32,6 +32,7 @@ def test_a_folder_that_is_not_a_site_is_refused(blog, tmp_path):
 
 def test_the_output_setting_cannot_point_at_the_repository(blog):
     blog.write("redraft.toml", 'title = "T"\noutput = "."\n')
+    blog.commit("Build into the repository", "2024-01-02T10:00:00+00:00")
     result = CliRunner().invoke(main, ["build", "--root", str(blog.root)])
     assert result.exit_code == 1 and "refusing to build into" in result.output
     assert (blog.root / ".git").is_dir()

@@ -7,7 +7,7 @@ Each stage is a module of its own; this one only orders them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import content, history, pages
@@ -16,6 +16,7 @@ from .config import load_settings
 from .content import UNTRACKED
 from .output import check_output_folder, fresh_folder, remove
 from .pages import Progress
+from .site_files import committed_site_files, uncommitted_site_files, working_site_files
 
 
 def _silent(stage: str, done: int, total: int) -> None:
@@ -30,6 +31,9 @@ class BuildResult:
     commit: str | None
     untracked: list[str]
     modified: list[str]
+    # Settings and theme files whose working tree differs from the commit: not published by a
+    # plain build, previewed by --drafts.
+    site_changes: list[str] = field(default_factory=list)
 
 
 def build_site(
@@ -51,12 +55,18 @@ def build_site(
     """
     report = progress or _silent
     root = root.resolve()
-    settings = load_settings(root, base_url=base_url)
+    repo, head = history.open_for_build(root, drafts=drafts, allow_shallow=allow_shallow)
+    # Settings and theme come from the commit that is published, like the posts.
+    if repo is not None and head is not None and not drafts:
+        site_files = committed_site_files(repo, head)
+        settings = load_settings(root, files=site_files.settings, base_url=base_url)
+    else:
+        site_files = working_site_files(root)
+        settings = load_settings(root, base_url=base_url)
     target = (output or root / settings.output).resolve()
     check_output_folder(root, target, posts=settings.posts)
     cache_dir = root / FOLDER if cache else None
 
-    repo, head = history.open_for_build(root, drafts=drafts, allow_shallow=allow_shallow)
     inventory = content.read_inventory(repo, head, settings, drafts=drafts)
     report("history", 0, 1)
     trails: dict[str, history.Trail] = {}
@@ -72,10 +82,11 @@ def build_site(
     report("history", 1, 1)
 
     posts = content.published_posts(inventory.sources, trails, settings, drafts=drafts)
+    assets = inventory.assets if drafts else content.published_assets(inventory, posts)
     cache_file = cache_dir / DATABASE if cache_dir else None
     with fresh_folder(target) as folder:
         files = pages.write_site(
-            folder, target, posts, inventory.assets, settings, head, cache_file, report
+            folder, target, posts, assets, settings, site_files, head, cache_file, report
         )
     return BuildResult(
         output=target,
@@ -84,6 +95,7 @@ def build_site(
         commit=head,
         untracked=inventory.untracked,
         modified=inventory.modified,
+        site_changes=uncommitted_site_files(repo) if repo is not None and head else [],
     )
 
 

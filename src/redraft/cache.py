@@ -137,9 +137,10 @@ def _open(path: Path) -> sqlite3.Connection | None:
 def cached_log(repo: git.Repo, head: str, folder: str, cache_dir: Path | None) -> list[LogEntry]:
     """The history of `folder` up to `head`, reading from git only the commits the cache lacks.
 
-    The parsed log is saved per HEAD. When HEAD descends from the saved one, only
+    The parsed log is saved per head. When `head` descends from the saved one, only
     `git log SAVED..HEAD` is read and put in front (newer commits first, as git lists them); a
-    rewritten history, or no cache, means one full pass.
+    rewritten history, or no cache, means one full pass. `head` is the commit id the build read
+    once, never "HEAD": a commit landing meanwhile must not be saved under the old id.
     """
     # Author names in the log come through .mailmap: a changed mailmap means a new log.
     mailmap = Path(repo.working_tree_dir or ".") / ".mailmap"
@@ -149,9 +150,9 @@ def cached_log(repo: git.Repo, head: str, folder: str, cache_dir: Path | None) -
     if saved and saved[0] == head:
         return saved[1]
     if saved and _descends(repo, head, saved[0]):
-        entries = list(history.stream_log(repo, folder, since=saved[0])) + saved[1]
+        entries = list(history.stream_log(repo, folder, since=saved[0], head=head)) + saved[1]
     else:
-        entries = list(history.stream_log(repo, folder))
+        entries = list(history.stream_log(repo, folder, head=head))
     if path:
         _save_log(path, folder, head, entries)
     return entries

@@ -103,6 +103,8 @@ def build(
     if not drafts:
         for line in uncommitted_notes(result.untracked, result.modified):
             click.secho(line, fg="yellow", err=True)
+    if result.site_changes:
+        click.secho(site_changes_note(result.site_changes, drafts), fg="yellow", err=True)
     source = f"commit {result.commit[:7]}" if result.commit else "the working tree"
     click.echo(
         f"Built {plural(result.posts, 'post')} ({plural(result.files, 'file')}) from {source} "
@@ -177,6 +179,17 @@ def history_command(root: Path, path: Path, show_diff: bool) -> None:
 
 def _shell_quote(text: str) -> str:
     return "'" + text.replace("'", "'\\''") + "'"
+
+
+def site_changes_note(paths: list[str], drafts: bool) -> str:
+    """The note for settings or theme files whose working tree differs from the commit."""
+    shown = ", ".join(paths[:5]) + (f" and {len(paths) - 5} more" if len(paths) > 5 else "")
+    if drafts:
+        return f"Previewing uncommitted settings or theme changes ({shown})"
+    return (
+        f"Uncommitted settings or theme changes are not published ({shown}); commit them, "
+        "or preview with --drafts"
+    )
 
 
 def uncommitted_notes(untracked: list[str], modified: list[str]) -> list[str]:

@@ -5,8 +5,10 @@ Owns the `Settings` dataclass every other stage reads, its defaults, and their v
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import RedraftError
 from .output import check_place
+from .site_files import SETTINGS_FILES, read_inside
 
 
 @dataclass(frozen=True)
@@ -50,13 +53,22 @@ class Settings:
 _SETTING_NAMES = {f.name for f in fields(Settings)} - {"source"}
 
 
-def load_settings(root: Path, **overrides: object) -> Settings:
-    """Read the site's settings from `root`, apply CLI overrides, and check them."""
-    raw = _read_settings_file(root)
+def load_settings(
+    root: Path, *, files: Mapping[str, bytes] | None = None, **overrides: object
+) -> Settings:
+    """Read the site's settings, apply CLI overrides, and check them.
+
+    `files` holds the settings files by name as the build reads them (from the commit it
+    publishes); without it they are read from the working tree at `root`.
+    """
+    if files is None:
+        files = _working_settings(root)
+    where = root / next((n for n in SETTINGS_FILES if n in files), "pyproject.toml")
+    raw = _read_settings_file(where, files)
     unknown = sorted(set(raw) - _SETTING_NAMES)
     if unknown:
-        raise RedraftError(f"{_settings_file(root)}: unknown setting(s): {', '.join(unknown)}")
-    _check_types(raw, _settings_file(root))
+        raise RedraftError(f"{where}: unknown setting(s): {', '.join(unknown)}")
+    _check_types(raw, where)
     if "minor_markers" in raw:
         raw["minor_markers"] = tuple(raw["minor_markers"])
     raw.update({k: v for k, v in overrides.items() if v is not None})
@@ -67,23 +79,32 @@ def load_settings(root: Path, **overrides: object) -> Settings:
     try:
         settings = Settings(**raw, source=root)
     except TypeError as exc:
-        raise RedraftError(f"{_settings_file(root)}: {exc}") from None
-    _validate(settings, root)
+        raise RedraftError(f"{where}: {exc}") from None
+    _validate(settings, root, where)
     return settings
 
 
-def _settings_file(root: Path) -> Path:
-    own = root / "redraft.toml"
-    return own if own.exists() else root / "pyproject.toml"
+def _working_settings(root: Path) -> dict[str, bytes]:
+    """The settings files in the working tree; one that is there but cannot be read (a folder,
+    a link out of the repository) is an error, not a silent default."""
+    found = {}
+    for name in SETTINGS_FILES:
+        data = read_inside(root, name)
+        if data is not None:
+            found[name] = data
+        elif os.path.lexists(root / name):
+            raise RedraftError(
+                f"{root / name}: cannot read settings: not a file inside the repository"
+            )
+    return found
 
 
-def _read_settings_file(root: Path) -> dict[str, Any]:
-    path = _settings_file(root)
-    if not path.exists():
+def _read_settings_file(path: Path, files: Mapping[str, bytes]) -> dict[str, Any]:
+    if path.name not in files:
         return {}
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
+        data = tomllib.loads(files[path.name].decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise RedraftError(f"{path}: cannot read settings: {exc}") from None
     if path.name == "redraft.toml":
         return dict(data)
@@ -110,8 +131,7 @@ def _check_types(raw: dict[str, Any], where: Path) -> None:
             raise RedraftError(f"{where}: setting {item.name} must be {wanted}, got {value!r}")
 
 
-def _validate(settings: Settings, root: Path) -> None:
-    where = _settings_file(root)
+def _validate(settings: Settings, root: Path, where: Path) -> None:
     try:
         settings.zone  # noqa: B018 - looking the zone up is the check
     except (ZoneInfoNotFoundError, ValueError):

@@ -21,6 +21,7 @@ from ._text import CONTROL_CHARACTERS
 from .config import Settings
 from .errors import RedraftError
 from .history import Trail
+from .site_files import read_inside
 
 COMMITTED, UNCOMMITTED, UNTRACKED = "committed", "uncommitted", "untracked"
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?\r?\n)?---[ \t]*(\r?\n|\Z)", re.DOTALL)
@@ -86,7 +87,7 @@ def read_inventory(
     repo: git.Repo | None, head: str | None, settings: Settings, *, drafts: bool
 ) -> Inventory:
     """Posts and assets from the HEAD tree, or from the working tree when `drafts` is set."""
-    committed = _committed_files(repo, settings.posts) if repo is not None and head else {}
+    committed = _committed_files(repo, head, settings.posts) if repo is not None and head else {}
     untracked: set[str] = set()
     modified: set[str] = set()
     if repo is not None and committed:
@@ -103,7 +104,7 @@ def read_inventory(
     }
     if drafts:
         for path in sorted(modified | untracked):
-            data = _read_working_file(settings.source, path)
+            data = read_inside(settings.source, path)
             if data is None:
                 files.pop(path, None)  # deleted in the working tree
             else:
@@ -122,9 +123,9 @@ def read_inventory(
     )
 
 
-def _committed_files(repo: git.Repo, folder: str) -> dict[str, str]:
+def _committed_files(repo: git.Repo, head: str, folder: str) -> dict[str, str]:
     # Symlinks (mode 120000) are never followed: their target may lie outside the repository.
-    return {e.path: e.blob for e in history.list_tree(repo, folder) if e.mode != "120000"}
+    return {e.path: e.blob for e in history.list_tree(repo, folder, head) if e.mode != "120000"}
 
 
 def _working_files(root: Path, folder: str) -> list[str]:
@@ -136,21 +137,6 @@ def _working_files(root: Path, folder: str) -> list[str]:
             if not name.startswith("."):
                 found.append((Path(dirpath) / name).relative_to(root).as_posix())
     return sorted(found)
-
-
-def _read_working_file(root: Path, path: str) -> bytes | None:
-    """The file's bytes, or None if it is gone or a link that leads outside the repository."""
-    full = root / path
-    try:
-        resolved = full.resolve(strict=True)
-    except (FileNotFoundError, RuntimeError):
-        return None
-    inside = root.resolve()
-    if not resolved.is_relative_to(inside) or not resolved.is_file():
-        return None
-    if resolved.relative_to(inside).parts[0] == ".git":
-        return None  # git's own files (config may hold credentials) are never published
-    return resolved.read_bytes()
 
 
 def check_file_name(path: str) -> None:
@@ -320,6 +306,18 @@ def published_posts(
         posts = [p for p in posts if not p.draft]
     _check_unique_urls(posts)
     return sorted(posts, key=_newest_first)
+
+
+def published_assets(inventory: Inventory, posts: list[Post]) -> list[Asset]:
+    """The files beside posts, without those in the folder of a post left out as a draft
+    (posts/secret/index.md with `draft: true` keeps posts/secret/plan.txt private too)."""
+    published = {p.source for p in posts}
+    hidden = tuple(
+        s.path.removesuffix("index.md")
+        for s in inventory.sources
+        if s.path.endswith("/index.md") and s.path not in published
+    )
+    return [a for a in inventory.assets if not a.path.startswith(hidden)]
 
 
 def _newest_first(post: Post) -> tuple[float, str]:

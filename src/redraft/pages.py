@@ -43,6 +43,7 @@ from .diffs import DIFF_VERSION, WordDiff, word_diff
 from .errors import RedraftError
 from .markdown import RENDERER_VERSION, MarkupError, Rendered, render_markdown
 from .output import Writer
+from .site_files import SiteFiles
 from .views import PostView, RevisionView, json_ld, timeline
 
 RECENTLY_REVISED = 5
@@ -145,6 +146,7 @@ def write_site(
     posts: list[Post],
     assets: list[Asset],
     settings: Settings,
+    site_files: SiteFiles,
     head: str | None,
     cache_path: Path | None,
     report: Progress,
@@ -153,9 +155,12 @@ def write_site(
 
     A post's pages are linked from the `previous` site when that site's record says they were
     made from exactly what they would be made from now; the record of this build is saved in
-    the cache and named by the marker written last.
+    the cache and named by the marker written last. `site_files` holds the site's own theme,
+    read from the commit (or the working tree for a preview).
     """
-    job = _PostJob(settings, folder, previous, head, cache_path, theme.fingerprint(settings.source))
+    templates = site_files.templates()
+    fingerprint = theme.fingerprint(site_files.theme)
+    job = _PostJob(settings, folder, previous, head, cache_path, fingerprint, templates)
     cache = Cache(cache_path)
     previous_build = output.build_id(previous) if cache_path and previous.is_dir() else None
     made_before = cache.site_pages(previous_build) if previous_build else {}
@@ -166,7 +171,7 @@ def write_site(
     )
     cache.put_site_pages(build, records)
     cache.save({**entries, **cache.new})
-    env = theme.template_environment(settings)
+    env = theme.template_environment(settings, templates)
     writer = Writer(folder, previous)
     site = _site_context(views, settings, head)
     _write(writer, env, "site", (), site)
@@ -176,7 +181,7 @@ def write_site(
         _write(writer, env, "former", (former,), {**site, "target": target})
     for asset in assets:
         _write(writer, env, "asset", (asset.path,), {"data": asset.data})
-    for name, data in theme.static_files(settings.source).items():
+    for name, data in theme.static_files(site_files.static()).items():
         _write(writer, env, "static", (name,), {"data": data})
     writer.write(output.MARKER, output.marker(build, folder))
     report("site pages", 1, 1)
@@ -235,6 +240,7 @@ class _PostJob:
     head: str | None
     cache_path: Path | None
     theme: str  # a hash of the theme's files: a changed template re-renders every post
+    templates: dict[str, bytes]  # the site's own templates by name (small: no static files)
 
 
 @dataclass(frozen=True)
@@ -323,7 +329,7 @@ class _PostPages:
 
     def __init__(self, job: _PostJob) -> None:
         self.settings = job.settings
-        self.env = theme.template_environment(job.settings)
+        self.env = theme.template_environment(job.settings, job.templates)
         self.repo: git.Repo | None = history.open_repo(job.settings.source) if job.head else None
         self.writer = Writer(job.folder, job.previous)
         self.cache = Cache(job.cache_path)

@@ -1,14 +1,16 @@
 """The theme: Jinja2 templates and static files, the site's own overriding the default's.
 
-Owns the template environment (a site's own theme/ overrides the default theme shipped in the
-wheel, file by file), the filters templates use to spell links and dates, the theme's static
+Owns the template environment (a site's own theme/ files, read by site_files from the commit or
+the working tree, override the default theme shipped in the wheel, file by file), the filters templates use to spell links and dates, the theme's static
 files, and turning a template failure into a message that names the template's line.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
+from collections.abc import Callable, Mapping
 from importlib.resources import files
 from pathlib import Path
 
@@ -20,11 +22,17 @@ from .config import Settings
 from .errors import RedraftError
 
 
-def template_environment(settings: Settings) -> jinja2.Environment:
-    """Jinja2 with the site's theme/templates first, then the default theme's."""
+def template_environment(
+    settings: Settings, templates: Mapping[str, bytes] | None = None
+) -> jinja2.Environment:
+    """Jinja2 with the site's own templates (`templates` by name, as site_files read them from
+    the commit or the working tree) first, then the default theme's."""
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader(
-            [jinja2.FileSystemLoader(str(p)) for p in _template_dirs(settings.source)]
+            [
+                jinja2.FunctionLoader(functools.partial(_site_template, templates or {})),
+                jinja2.FileSystemLoader(str(default_theme() / "templates")),
+            ]
         ),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -42,21 +50,25 @@ def template_environment(settings: Settings) -> jinja2.Environment:
     return env
 
 
+def _site_template(
+    templates: Mapping[str, bytes], name: str
+) -> tuple[str, str, Callable[[], bool]] | None:
+    data = templates.get(name)
+    if data is None:
+        return None
+    filename = f"theme/templates/{name}"
+    try:
+        return data.decode("utf-8"), filename, lambda: True
+    except UnicodeDecodeError as exc:
+        raise RedraftError(
+            f"{filename}: not valid UTF-8 text (byte {exc.start}); save the file as UTF-8"
+        ) from None
+
+
 def default_theme() -> Path:
     """The theme shipped with redraft: inside the wheel, or theme/ beside src/ in a checkout."""
     packaged = Path(str(files("redraft"))) / "theme"
     return packaged if packaged.is_dir() else Path(__file__).resolve().parents[2] / "theme"
-
-
-def theme_dirs(root: Path) -> list[Path]:
-    """Theme folders, the site's own first: its files override the default theme's."""
-    own = root / "theme"
-    default = default_theme()
-    return [own, default] if own.is_dir() and own.resolve() != default.resolve() else [default]
-
-
-def _template_dirs(root: Path) -> list[Path]:
-    return [d / "templates" for d in theme_dirs(root)]
 
 
 def display_date(moment: dt.datetime, settings: Settings) -> str:
@@ -67,6 +79,8 @@ def display_date(moment: dt.datetime, settings: Settings) -> str:
 def render_page(env: jinja2.Environment, template: str, **context: object) -> str:
     try:
         return env.get_template(template).render(**context)
+    except RedraftError:
+        raise
     except jinja2.TemplateNotFound as exc:
         raise RedraftError(
             f"theme template {exc.name!r} is missing from theme/templates/"
@@ -89,16 +103,13 @@ def _template_position(exc: Exception, template: str) -> str:
     return position
 
 
-def static_files(root: Path) -> dict[str, bytes]:
-    """The files under /static/ by name: the theme's (the site's own override the default's)
-    and the code colours, light and dark."""
-    chosen: dict[str, Path] = {}
-    for theme in reversed(theme_dirs(root)):
-        static = theme / "static"
-        for path in sorted(static.rglob("*")):
-            if path.is_file() and not path.is_symlink():
-                chosen[path.relative_to(static).as_posix()] = path
-    found = {name: path.read_bytes() for name, path in sorted(chosen.items())}
+def static_files(own: Mapping[str, bytes]) -> dict[str, bytes]:
+    """The files under /static/ by name: the theme's (the site's own, `own`, override the
+    default's) and the code colours, light and dark."""
+    static = default_theme() / "static"
+    chosen = {p.relative_to(static).as_posix(): p for p in static.rglob("*") if p.is_file()}
+    found = {name: path.read_bytes() for name, path in chosen.items()}
+    found = dict(sorted({**found, **own}.items()))
     # types-Pygments leaves get_style_defs untyped; it returns the CSS as text.
     light = HtmlFormatter(style="friendly").get_style_defs(".highlight")  # type: ignore[no-untyped-call]
     dark = HtmlFormatter(style="github-dark").get_style_defs(".highlight")  # type: ignore[no-untyped-call]
@@ -107,11 +118,13 @@ def static_files(root: Path) -> dict[str, bytes]:
     return found
 
 
-def fingerprint(root: Path) -> str:
-    """A hash of every theme file: a changed template re-renders every page."""
+def fingerprint(own: Mapping[str, bytes]) -> str:
+    """A hash of every theme file, the default's and the site's own (`own`): a changed template
+    re-renders every page."""
     digest = hashlib.sha256()
-    for theme in theme_dirs(root):
-        for path in sorted(theme.rglob("*")):
-            if path.is_file():
-                digest.update(f"{path}:{hashlib.sha256(path.read_bytes()).hexdigest()}\0".encode())
+    for path in sorted(default_theme().rglob("*")):
+        if path.is_file():
+            digest.update(f"{path}:{hashlib.sha256(path.read_bytes()).hexdigest()}\0".encode())
+    for name, data in sorted(own.items()):
+        digest.update(f"theme/{name}:{hashlib.sha256(data).hexdigest()}\0".encode())
     return digest.hexdigest()
