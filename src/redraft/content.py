@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import reprlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -29,6 +30,12 @@ _FIRST_HEADING = re.compile(r"\A\s*#[ \t]+(.+?)[ \t#]*(\r?\n|\Z)")
 # libyaml's loader when PyYAML was built with it: the same safe subset of YAML, many times faster.
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _KNOWN_KEYS = {"title", "tags", "summary", "draft", "date", "updated", "toc"}
+# Keys whose YAML types are wanted; every other value keeps the text the author wrote.
+_TYPED_KEYS = {"draft", "toc", "date", "updated"}
+_RETYPED = {f"tag:yaml.org,2002:{name}" for name in ("bool", "int", "float", "timestamp")}
+_SHORT_REPR = reprlib.Repr()
+_SHORT_REPR.maxlevel, _SHORT_REPR.maxlist, _SHORT_REPR.maxdict = 2, 4, 4
+_SHORT_REPR.maxstring, _SHORT_REPR.maxother, _SHORT_REPR.maxlong = 60, 60, 40
 
 
 @dataclass(frozen=True)
@@ -209,7 +216,7 @@ def _split_front_matter(path: str, text: str) -> tuple[dict[str, Any], str]:
         return {}, text
     source = match.group(1) or ""
     try:
-        meta = yaml.load(source, Loader=_YAML_LOADER) or {}
+        meta = _load_as_written(source) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 2}" if mark is not None else ""
@@ -222,13 +229,60 @@ def _split_front_matter(path: str, text: str) -> tuple[dict[str, Any], str]:
         raise RedraftError(f"{where}: invalid front matter: {exc or type(exc).__name__}") from None
     if not isinstance(meta, dict):
         raise RedraftError(f"{path}:2: front matter must be 'key: value' lines")
-    unknown = sorted(str(k) for k in meta if k not in _KNOWN_KEYS)
+    unknown = sorted(_shown_key(k) for k in meta if k not in _KNOWN_KEYS)
     if unknown:
         raise RedraftError(
             f"{path}: unknown front matter key(s): {', '.join(unknown)} "
             f"(known: {', '.join(sorted(_KNOWN_KEYS))})"
         )
     return meta, text[match.end() :]
+
+
+def _load_as_written(source: str) -> object:
+    """The front matter, with every plain value of a text key kept as the text the author wrote.
+
+    YAML 1.1 reads `title: 12:30` as 750 and `tags: [no, on, 1.10, 010]` as False, True, 1.1 and
+    8; only `draft`, `toc`, `date` and `updated` want such types, so only they are resolved.
+    """
+    loader = _YAML_LOADER(source)
+    try:
+        node = loader.get_single_node()
+        if isinstance(node, yaml.MappingNode):
+            seen: set[int] = set()
+            for key, value in node.value:
+                if not (isinstance(key, yaml.ScalarNode) and key.value in _TYPED_KEYS):
+                    _keep_text(value, seen)
+        return loader.construct_document(node) if node is not None else None
+    finally:
+        loader.dispose()
+
+
+def _keep_text(node: yaml.Node, seen: set[int]) -> None:
+    """Retag the implicitly typed scalars under `node` as strings. `seen` guards against aliases,
+    which share nodes: a billion laughs is visited once per node, not once per path."""
+    if id(node) in seen:
+        return
+    seen.add(id(node))
+    if isinstance(node, yaml.ScalarNode):
+        if node.tag in _RETYPED:
+            node.tag = "tag:yaml.org,2002:str"
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            _keep_text(item, seen)
+    elif isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            _keep_text(key, seen)
+            _keep_text(value, seen)
+
+
+def _shown(value: object) -> str:
+    """A value quoted in a one-line error message, bounded whatever its size or depth."""
+    return _SHORT_REPR.repr(value)
+
+
+def _shown_key(key: object) -> str:
+    text = key if isinstance(key, str) else _shown(key)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _failing_line(source: str) -> int | None:
@@ -250,14 +304,16 @@ def _failing_line(source: str) -> int | None:
 
 def _as_text(path: str, key: str, value: object) -> str:
     if isinstance(value, bool) or not isinstance(value, str | int | float | dt.date):
-        raise RedraftError(f"{path}: front matter {key!r} must be text, got {value!r}")
+        raise RedraftError(f"{path}: front matter {key!r} must be text, got {_shown(value)}")
     return str(value).strip()
 
 
 def _as_flag(path: str, key: str, value: object) -> bool | None:
     if value is None or isinstance(value, bool):
         return value
-    raise RedraftError(f"{path}: front matter {key!r} must be true or false, got {value!r}")
+    raise RedraftError(
+        f"{path}: front matter {key!r} must be true or false, got {_shown(value)}"
+    )
 
 
 def _as_tags(path: str, value: object) -> tuple[str, ...]:
@@ -278,7 +334,7 @@ def _as_datetime(path: str, key: str, value: object, zone: dt.tzinfo) -> dt.date
             value = dt.datetime.fromisoformat(value)
         except ValueError:
             raise RedraftError(
-                f"{path}: front matter {key!r} is not a date: {value!r} (use 2024-05-01 or "
+                f"{path}: front matter {key!r} is not a date: {_shown(value)} (use 2024-05-01 or "
                 "2024-05-01T09:30:00+02:00)"
             ) from None
     if isinstance(value, dt.datetime):
@@ -286,12 +342,12 @@ def _as_datetime(path: str, key: str, value: object, zone: dt.tzinfo) -> dt.date
     elif isinstance(value, dt.date):
         moment = dt.datetime.combine(value, dt.time(), tzinfo=zone)
     else:
-        raise RedraftError(f"{path}: front matter {key!r} is not a date: {value!r}")
+        raise RedraftError(f"{path}: front matter {key!r} is not a date: {_shown(value)}")
     try:
         moment.astimezone(dt.UTC).astimezone(zone)  # how feeds and pages will show it
     except (OverflowError, ValueError):
         raise RedraftError(
-            f"{path}: front matter {key!r} is out of range: {value} (years 1 to 9999)"
+            f"{path}: front matter {key!r} is out of range: {_shown(value)} (years 1 to 9999)"
         ) from None
     return moment
 

@@ -1,0 +1,81 @@
+"""Hostile or odd input gives the page the author wrote, or one bounded line saying what is wrong.
+
+Front matter keeps the text the author wrote (YAML 1.1 would turn `12:30` into 750), error
+messages never format unbounded input, and `redraft new` writes front matter that parses.
+"""
+
+from __future__ import annotations
+
+import traceback
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import parse_html
+
+from redraft.cli import main
+
+
+def _error(root: Path, *args: str, command: str = "build") -> str:
+    extra = ["--quiet"] if command == "build" else []
+    result = CliRunner().invoke(main, [command, "--root", str(root), *extra, *args])
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        crash = "".join(traceback.format_exception(result.exception))
+        pytest.fail(f"redraft {command} crashed instead of explaining:\n{crash}")
+    assert result.exit_code == 1, result.output
+    lines = result.output.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), result.output
+    return lines[0].removeprefix("Error: ")
+
+
+# Front matter as written --------------------------------------------------------------------
+
+
+def test_front_matter_keeps_the_text_the_author_wrote(blog):
+    blog.write(
+        "posts/lunch.md",
+        "---\ntitle: 12:30\ntags: [no, on, 1.10, 010, 2024-05-01]\nsummary: 1e3\n"
+        "draft: false\ndate: 2024-05-01 09:30:00 +02:00\n---\nBody.\n",
+    )
+    blog.commit("Lunch", "2024-06-01T09:00:00+00:00")
+    site = blog.build()
+    page = parse_html(site / "posts/lunch/index.html")
+    assert page.texts("h1") == ["12:30"]
+    assert page.json_ld[0]["keywords"] == ["no", "on", "1.10", "010", "2024-05-01"]
+    assert page.json_ld[0]["description"] == "1e3"
+    assert page.json_ld[0]["datePublished"] == "2024-05-01T09:30:00+02:00"
+    for tag in ("no", "on", "110", "010", "2024-05-01"):
+        assert (site / "tags" / tag / "index.html").is_file(), tag
+
+
+def test_flags_and_dates_are_still_read(blog):
+    blog.write("posts/a.md", "---\ndraft: yes\n---\n# A\n\nHidden.\n")
+    blog.write("posts/b.md", "---\ntoc: off\ndate: 2023-03-04\n---\n# B\n\nShown.\n")
+    blog.commit("Two posts", "2024-06-01T09:00:00+00:00")
+    site = blog.build()
+    assert not (site / "posts/a").exists()
+    assert parse_html(site / "posts/b/index.html").json_ld[0]["datePublished"].startswith(
+        "2023-03-04T00:00:00"
+    )
+
+
+def test_an_alias_bomb_in_a_wrongly_typed_value_gives_a_short_message(blog):
+    levels = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    for n in range(1, 7):
+        levels.append(f"a{n}: &a{n} [" + ", ".join([f"*a{n - 1}"] * 10) + "]")
+    front = "\n".join(f"# {line}" for line in levels)  # anchors need a home: a list value
+    bomb = "title:\n  - &a0 [x, x, x, x, x, x, x, x, x, x]\n"
+    for n in range(1, 7):
+        bomb += f"  - &a{n} [" + ", ".join([f"*a{n - 1}"] * 10) + "]\n"
+    blog.write("posts/bomb.md", f"---\n{bomb}---\n{front}\n")
+    blog.commit("A bomb", "2024-06-01T09:00:00+00:00")
+    message = _error(blog.root)
+    assert message.startswith("posts/bomb.md: front matter 'title' must be text"), message[:200]
+    assert len(message) < 300
+
+
+def test_a_huge_unknown_key_gives_a_short_message(blog):
+    blog.write("posts/key.md", "---\n" + "k" * 1000 + ": 1\n---\nBody.\n")
+    blog.commit("A long key", "2024-06-01T09:00:00+00:00")
+    message = _error(blog.root)
+    assert "unknown front matter key" in message and len(message) < 300
