@@ -79,3 +79,56 @@ def test_a_huge_unknown_key_gives_a_short_message(blog):
     blog.commit("A long key", "2024-06-01T09:00:00+00:00")
     message = _error(blog.root)
     assert "unknown front matter key" in message and len(message) < 300
+
+
+# redraft new and init ------------------------------------------------------------------------
+
+
+def test_new_quotes_tags_and_titles_so_the_post_builds(blog):
+    args = ["new", "--root", str(blog.root), "Notes: 'one' & \"two\""]
+    for tag in ("@home", "a: b", "#1", "no", "[x]"):
+        args += ["--tag", tag]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    (path,) = (blog.root / "posts").glob("*.md")
+    path.write_text(path.read_text() + "\nWords.\n")
+    blog.commit("A new post", "2024-06-01T09:00:00+00:00")
+    page = parse_html(blog.build() / "posts" / path.stem / "index.html")
+    assert page.texts("h1") == ["Notes: 'one' & \"two\""]
+    assert page.json_ld[0]["keywords"] == ["@home", "a: b", "#1", "no", "[x]"]
+
+
+@pytest.fixture
+def outside(tmp_path) -> Path:
+    folder = tmp_path / "outside"
+    folder.mkdir()
+    return folder
+
+
+def test_new_never_writes_through_a_link_out_of_the_repository(blog, outside):
+    (blog.root / "posts").symlink_to(outside)
+    message = _error(blog.root, "Hello", command="new")
+    assert "link out of the repository" in message
+    assert list(outside.iterdir()) == []
+    (blog.root / "posts").unlink()
+    (blog.root / "posts").mkdir()
+    (blog.root / "posts/hello.md").symlink_to(outside / "hello.md")  # dangling
+    message = _error(blog.root, "Hello", command="new")
+    assert list(outside.iterdir()) == []
+
+
+def test_init_never_writes_through_a_link_out_of_the_repository(tmp_path, outside):
+    from conftest import Blog
+
+    repo = Blog(tmp_path / "blog")
+    repo.root.mkdir()
+    repo.git("init", "-q", "-b", "main")
+    (repo.root / ".gitignore").symlink_to(outside / "gitignore")
+    message = _error(repo.root, command="init")
+    assert ".gitignore" in message and "symbolic link" in message
+    (repo.root / ".gitignore").unlink()
+    (repo.root / ".github").symlink_to(outside)
+    message = _error(repo.root, command="init")
+    assert "link out of the repository" in message
+    assert list(outside.iterdir()) == []
+    assert not (repo.root / "redraft.toml").exists() and not (repo.root / "posts").exists()

@@ -78,7 +78,7 @@ def test_new_writes_a_post_and_says_how_to_publish(blog):
     result = CliRunner().invoke(main, ["new", "--root", str(blog.root), "Why git, not a database?"])
     assert result.exit_code == 0, result.output
     path = blog.root / "posts/why-git-not-a-database.md"
-    assert 'title: "Why git, not a database?"' in path.read_text()
+    assert "title: Why git, not a database?\n" in path.read_text()
     assert "git add posts/why-git-not-a-database.md" in result.output
     again = CliRunner().invoke(main, ["new", "--root", str(blog.root), "Why git, not a database?"])
     assert again.exit_code == 1 and "already exists" in again.output

@@ -2,39 +2,45 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
+
+import yaml
 
 from . import history
 from .config import load_settings
 from .diffs import WordDiff, word_diff
 from .errors import RedraftError
 from .history import Revision
+from .site_files import check_writable_inside
 from .urls import slugify
 
-_TEMPLATE = """\
----
-title: {title}
-tags: [{tags}]
-summary:
----
-
-Start writing here. Commit the file to publish it.
-"""
+_BODY = "\nStart writing here. Commit the file to publish it.\n"
 
 
 def new_post(root: Path, title: str, tags: tuple[str, ...] = ()) -> Path:
     """Write posts/<slug>.md with front matter and return its path; never overwrite."""
     settings = load_settings(root.resolve())
     path = settings.source / settings.posts / f"{slugify(title)}.md"
-    if path.exists():
+    if os.path.lexists(path):
         raise RedraftError(
             f"{path.relative_to(settings.source)} already exists; pick another title"
         )
+    check_writable_inside(settings.source, path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    quoted_title = '"' + title.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    path.write_text(_TEMPLATE.format(title=quoted_title, tags=", ".join(tags)), encoding="utf-8")
+    path.write_text(front_matter(title, tags) + _BODY, encoding="utf-8")
     return path
+
+
+def front_matter(title: str, tags: tuple[str, ...]) -> str:
+    """The `---` block of a new post, written by YAML itself: a tag such as `@home`, `a: b` or
+    `#1` is quoted as YAML needs, so the file parses as the author typed it."""
+    meta = {"title": title, "tags": list(tags)}
+    text = yaml.safe_dump(
+        meta, sort_keys=False, allow_unicode=True, default_flow_style=None, width=1 << 16
+    )
+    return f"---\n{text}summary:\n---\n"
 
 
 @dataclass(frozen=True)

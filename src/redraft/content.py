@@ -311,9 +311,7 @@ def _as_text(path: str, key: str, value: object) -> str:
 def _as_flag(path: str, key: str, value: object) -> bool | None:
     if value is None or isinstance(value, bool):
         return value
-    raise RedraftError(
-        f"{path}: front matter {key!r} must be true or false, got {_shown(value)}"
-    )
+    raise RedraftError(f"{path}: front matter {key!r} must be true or false, got {_shown(value)}")
 
 
 def _as_tags(path: str, value: object) -> tuple[str, ...]:

@@ -9,6 +9,7 @@ there, it names all of it and writes nothing.
 from __future__ import annotations
 
 import json
+import os
 import tomllib
 from dataclasses import dataclass
 from importlib.resources import files
@@ -20,6 +21,7 @@ import git
 from . import history
 from .config import Settings, web_url_of_remote
 from .errors import RedraftError
+from .site_files import check_writable_inside
 
 SETTINGS_FILE = "redraft.toml"
 FIRST_POST = "posts/hello.md"
@@ -65,6 +67,8 @@ def init_site(root: Path) -> InitResult:
     root = root.resolve()
     repo = history.open_repo(root)
     _refuse_to_overwrite(root)
+    for path in (SETTINGS_FILE, FIRST_POST, WORKFLOW, ".gitignore"):
+        check_writable_inside(root, root / path)
     contents = {
         SETTINGS_FILE: _settings_text(root, repo).encode("utf-8"),
         FIRST_POST: _FIRST_POST.encode("utf-8"),
@@ -81,7 +85,9 @@ def init_site(root: Path) -> InitResult:
 
 
 def _refuse_to_overwrite(root: Path) -> None:
-    clashes = [path for path in (SETTINGS_FILE, FIRST_POST, WORKFLOW) if (root / path).exists()]
+    clashes = [
+        path for path in (SETTINGS_FILE, FIRST_POST, WORKFLOW) if os.path.lexists(root / path)
+    ]
     if _has_redraft_settings(root / "pyproject.toml"):
         clashes.append("pyproject.toml (it already has [tool.redraft] settings)")
     if clashes:

@@ -15,6 +15,7 @@ from pathlib import Path
 import git
 
 from . import history
+from .errors import RedraftError
 
 SETTINGS_FILES = ("redraft.toml", "pyproject.toml")
 THEME = "theme"
@@ -90,6 +91,25 @@ def read_inside(root: Path, path: str) -> bytes | None:
         return resolved.read_bytes()
     except OSError:
         return None
+
+
+def check_writable_inside(root: Path, path: Path) -> None:
+    """A RedraftError unless writing `path` stays inside the repository at `root`: the file must
+    not be a symbolic link (dangling or not), nor lie in a folder that leads out."""
+    inside = root.resolve()
+    shown = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+    if path.is_symlink():
+        raise RedraftError(
+            f"{shown}: refusing to write through a symbolic link (it may lead outside the "
+            "repository); remove the link first"
+        )
+    folder = path.parent
+    while not folder.exists() and not folder.is_symlink() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.resolve().is_relative_to(inside):
+        raise RedraftError(
+            f"{shown}: refusing to write there: its folder is a link out of the repository"
+        )
 
 
 def uncommitted_site_files(repo: git.Repo) -> list[str]:
