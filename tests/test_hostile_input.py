@@ -132,3 +132,37 @@ def test_init_never_writes_through_a_link_out_of_the_repository(tmp_path, outsid
     assert "link out of the repository" in message
     assert list(outside.iterdir()) == []
     assert not (repo.root / "redraft.toml").exists() and not (repo.root / "posts").exists()
+
+
+# Table of contents -------------------------------------------------------------------------
+
+
+def test_the_table_of_contents_shows_text_once_escaped_with_unique_ids(blog):
+    sections = []
+    for n in range(1, 11):
+        sections.append(f"## Part {n}\n\nWords.\n")
+        if n == 2:
+            sections.append("### Detail\n\nMore.\n\n### Detail\n\nMore.\n\n### Aside\n\nMore.\n")
+    body = "".join(sections) + "## Fish & Chips\n\nFood.\n\n## Main\n\nMain.\n\n## Part 1\n\nAgain.\n"
+    blog.write("posts/long.md", "---\ntitle: Long\ntoc: true\n---\n" + body)
+    blog.commit("A long post", "2024-06-01T09:00:00+00:00")
+    page = (blog.build() / "posts/long/index.html").read_text()
+    parsed = parse_html(blog.root / "_site/posts/long/index.html")
+    ids = [attrs["id"] for _, attrs in parsed.elements if attrs.get("id")]
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+    toc = page[page.index('<nav class="toc"') : page.index("</nav>", page.index('<nav class="toc"'))]
+    assert "Fish &amp; Chips" in toc and "&amp;amp;" not in toc
+    # Sections are numbered alone: 13 items at the top level, the three h3s nested in Part 2.
+    top = toc.split("<ol>", 1)[1]
+    depth, top_items = 0, 0
+    for piece in top.replace("</ol>", "\0close").replace("<ol>", "\0open").split("\0"):
+        if piece.startswith("open"):
+            depth += 1
+        elif piece.startswith("close"):
+            depth -= 1
+        if depth == 0:
+            top_items += piece.count("<li>")
+    assert top_items == 13
+    hrefs = [a["href"] for a in parsed.anchors if a.get("href", "").startswith("#")]
+    for href in hrefs:
+        assert href[1:] in ids, href

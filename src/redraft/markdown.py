@@ -12,6 +12,7 @@ import html
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 from xml.etree.ElementTree import tostring
 from xml.sax.saxutils import unescape
@@ -28,12 +29,16 @@ from pygments.util import ClassNotFound
 from .urls import slugify
 
 # Bump when the HTML this module produces changes, so cached renders are not reused.
-RENDERER_VERSION = "3"
+RENDERER_VERSION = "4"
 # The Markdown dialect posts are written in (`redraft check` parses posts with it too).
 PLUGINS = ["table", "footnotes", "strikethrough", "task_lists", "math", "def_list", "mark"]
 _UNKNOWN_COMMAND = re.compile(r">(\\[A-Za-z]+)<")  # latex2mathml passes unknown commands through
 _CAPTIONED_IMAGE = re.compile(r'<img src="[^"]*" alt="[^"]*" title="([^"]*)" loading="lazy">')
 _WORD = re.compile(r"\w+(?:[-'’]\w+)*")
+# Ids the default theme's pages give their own elements; a heading must not take one.
+THEME_IDS = frozenset({"main", "toc-title", "timeline-caption", "writing-title", "revised-title"})
+_HTML_ID = re.compile(r"""\bid\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
+_FOOTNOTE_ID = re.compile(r"fn(ref)?-")
 
 
 @dataclass(frozen=True)
@@ -65,10 +70,12 @@ def render_markdown(
     """
     renderer = _Renderer(resolve_link=resolve_link, escape=not raw_html)
     md = mistune.create_markdown(renderer=renderer, plugins=PLUGINS)
-    add_toc_hook(md, min_level=2, max_level=3, heading_id=_heading_id)
+    used = set(THEME_IDS) | {a or b for a, b in _HTML_ID.findall(text)}
+    add_toc_hook(md, min_level=2, max_level=3, heading_id=partial(_heading_id, used))
     body, state = md.parse(text)
     assert isinstance(body, str)  # an HTML renderer renders to text
-    toc = tuple(state.env.get("toc_items", ()))
+    # mistune gives the heading's text as HTML; templates escape it themselves.
+    toc = tuple((lv, ident, html.unescape(t)) for lv, ident, t in state.env.get("toc_items", ()))
     return Rendered(
         html=body,
         toc=toc,
@@ -81,8 +88,18 @@ def count_words(text: str) -> int:
     return len(_WORD.findall(text))
 
 
-def _heading_id(token: dict[str, Any], index: int) -> str:
-    return slugify(striptags(token["text"]))
+def _heading_id(used: set[str], token: dict[str, Any], index: int) -> str:
+    """The heading's slug, made unique on the page: two 'Notes' headings get 'notes' and
+    'notes-2', and none takes an id of the theme, a footnote or raw HTML in the post."""
+    base = slugify(striptags(token["text"]))
+    if _FOOTNOTE_ID.match(base):
+        base = "section-" + base
+    ident, count = base, 1
+    while ident in used:
+        count += 1
+        ident = f"{base}-{count}"
+    used.add(ident)
+    return ident
 
 
 def _first_paragraph(body: str) -> str:

@@ -72,6 +72,18 @@ class PostView:
         return self.edits >= 3
 
     @property
+    def toc_sections(self) -> list[tuple[str, str, list[tuple[str, str]]]]:
+        """The table of contents nested: (id, text, subsections) for each h2, its h3s inside,
+        so a list numbers the sections alone (an h3 before any h2 stands on its own)."""
+        sections: list[tuple[str, str, list[tuple[str, str]]]] = []
+        for level, ident, text in self.rendered.toc:
+            if level > 2 and sections:
+                sections[-1][2].append((ident, text))
+            else:
+                sections.append((ident, text, []))
+        return sections
+
+    @property
     def was_updated(self) -> bool:
         post = self.post
         return bool(post.updated and post.published and post.updated > post.published)
