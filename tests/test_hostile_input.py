@@ -54,8 +54,10 @@ def test_flags_and_dates_are_still_read(blog):
     blog.commit("Two posts", "2024-06-01T09:00:00+00:00")
     site = blog.build()
     assert not (site / "posts/a").exists()
-    assert parse_html(site / "posts/b/index.html").json_ld[0]["datePublished"].startswith(
-        "2023-03-04T00:00:00"
+    assert (
+        parse_html(site / "posts/b/index.html")
+        .json_ld[0]["datePublished"]
+        .startswith("2023-03-04T00:00:00")
     )
 
 
@@ -143,14 +145,18 @@ def test_the_table_of_contents_shows_text_once_escaped_with_unique_ids(blog):
         sections.append(f"## Part {n}\n\nWords.\n")
         if n == 2:
             sections.append("### Detail\n\nMore.\n\n### Detail\n\nMore.\n\n### Aside\n\nMore.\n")
-    body = "".join(sections) + "## Fish & Chips\n\nFood.\n\n## Main\n\nMain.\n\n## Part 1\n\nAgain.\n"
+    body = (
+        "".join(sections) + "## Fish & Chips\n\nFood.\n\n## Main\n\nMain.\n\n## Part 1\n\nAgain.\n"
+    )
     blog.write("posts/long.md", "---\ntitle: Long\ntoc: true\n---\n" + body)
     blog.commit("A long post", "2024-06-01T09:00:00+00:00")
     page = (blog.build() / "posts/long/index.html").read_text()
     parsed = parse_html(blog.root / "_site/posts/long/index.html")
     ids = [attrs["id"] for _, attrs in parsed.elements if attrs.get("id")]
     assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
-    toc = page[page.index('<nav class="toc"') : page.index("</nav>", page.index('<nav class="toc"'))]
+    toc = page[
+        page.index('<nav class="toc"') : page.index("</nav>", page.index('<nav class="toc"'))
+    ]
     assert "Fish &amp; Chips" in toc and "&amp;amp;" not in toc
     # Sections are numbered alone: 13 items at the top level, the three h3s nested in Part 2.
     top = toc.split("<ol>", 1)[1]
@@ -166,3 +172,73 @@ def test_the_table_of_contents_shows_text_once_escaped_with_unique_ids(blog):
     hrefs = [a["href"] for a in parsed.anchors if a.get("href", "").startswith("#")]
     for href in hrefs:
         assert href[1:] in ids, href
+
+
+# Settings as addresses, text files, the cache ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ('repo_url = "javascript:alert(1)//"', "repo_url must be a full http(s) URL"),
+        ('repo_url = "https://github.com/me/blog?x=1"', "repo_url must not have a query"),
+        ('base_url = "http://[::1/"', "base_url is not a valid address"),
+        ('base_url = "https://example.org:99999/"', "base_url is not a valid address"),
+        ('base_url = "https://example.org/?utm=x"', "base_url must not have a query"),
+        ('base_url = "https://example.org/blog#top"', "base_url must not have a query"),
+        ('title = "Bell\\u0007"', "setting title contains the control character U+0007"),
+        ('minor_markers = ["ok", "\\u001b[x"]', "setting minor_markers contains the control"),
+    ],
+)
+def test_settings_are_checked_as_addresses_and_text(blog, line, expected):
+    blog.write("posts/a.md", "# A\n\nWords.\n")
+    blog.write("redraft.toml", line + "\n")
+    blog.commit("Settings and a post", "2024-06-02T09:00:00+00:00")
+    message = _error(blog.root)
+    assert message.startswith(str(blog.root / "redraft.toml")), message
+    assert expected in message, message
+
+
+def test_robots_txt_is_text_not_html(blog):
+    blog.write("posts/a.md", "# A\n\nWords.\n")
+    blog.commit("A", "2024-06-01T09:00:00+00:00")
+    site = blog.build(base_url="https://example.org/o'brien&co/")
+    robots = (site / "robots.txt").read_text()
+    assert "Sitemap: https://example.org/o'brien&co/sitemap.xml" in robots, robots
+
+
+def test_a_cache_linked_out_of_the_repository_is_never_written_and_clean_removes_the_link(
+    blog, outside
+):
+    blog.write("posts/a.md", "# A\n\nWords.\n")
+    blog.commit("A", "2024-06-01T09:00:00+00:00")
+    (blog.root / ".redraft-cache").symlink_to(outside)
+    blog.build()
+    assert list(outside.iterdir()) == []
+    result = CliRunner().invoke(main, ["clean", "--root", str(blog.root)])
+    assert result.exit_code == 0 and result.exception is None, result.output
+    assert not (blog.root / ".redraft-cache").exists() and outside.is_dir()
+
+
+def test_a_cache_that_is_a_file_or_holds_wrong_shapes_is_ignored(blog):
+    import json
+    import sqlite3
+
+    blog.write("posts/a.md", "# A\n\nWords.\n")
+    blog.commit("A", "2024-06-01T09:00:00+00:00")
+    (blog.root / ".redraft-cache").write_text("not a folder")
+    first = blog.build()
+    (blog.root / ".redraft-cache").unlink()
+    blog.build()
+    database = blog.root / ".redraft-cache/cache.sqlite3"
+    with sqlite3.connect(database) as db:
+        keys = [k for (k,) in db.execute("SELECT key FROM entries")]
+        for n, key in enumerate(keys):
+            shape = [[1, 2], "text", 5, None, {"html": 5, "toc": "x", "files": {"a": 1}}][n % 5]
+            db.execute("UPDATE entries SET value = ? WHERE key = ?", (json.dumps(shape), key))
+    for log in (blog.root / ".redraft-cache").glob("log-*.json"):
+        data = json.loads(log.read_text())
+        data["entries"] = [[[1, 2, 3, 4, "x", "y", 7, 8], [[1, 2, 3, 4, 5, 6]]]]
+        log.write_text(json.dumps(data))
+    site = blog.build(output=blog.root / "_again")
+    assert (site / "posts/a/index.html").read_bytes() == (first / "posts/a/index.html").read_bytes()

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from . import content, history, pages
 from .cache import DATABASE, FOLDER, cached_log
+from .cache import folder as cache_folder
 from .config import load_settings
 from .content import UNTRACKED
 from .output import check_output_folder, fresh_folder, remove
@@ -65,7 +66,7 @@ def build_site(
         settings = load_settings(root, base_url=base_url)
     target = (output or root / settings.output).resolve()
     check_output_folder(root, target, posts=settings.posts)
-    cache_dir = root / FOLDER if cache else None
+    cache_dir = cache_folder(root) if cache else None
 
     inventory = content.read_inventory(repo, head, settings, drafts=drafts)
     report("history", 0, 1)

@@ -31,6 +31,13 @@ PageRecord = tuple[str, list[str]]
 _SCHEMA = "CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
 
 
+def folder(root: Path) -> Path | None:
+    """The cache folder of the repository at `root`, or None when it must not be used: a link
+    (the cache would be written wherever it leads, outside the repository)."""
+    path = root / FOLDER
+    return None if path.is_symlink() else path
+
+
 def cache_key(*parts: object) -> str:
     return hashlib.sha256("\0".join(map(str, parts)).encode("utf-8")).hexdigest()
 
@@ -47,9 +54,9 @@ class Cache:
         value = self._get(key)
         try:
             return Rendered(
-                html=value["html"],
-                toc=tuple((int(a), str(b), str(c)) for a, b, c in value["toc"]),
-                first_paragraph=value["first_paragraph"],
+                html=_text(value["html"]),
+                toc=tuple((int(a), _text(b), _text(c)) for a, b, c in value["toc"]),
+                first_paragraph=_text(value["first_paragraph"]),
                 words=int(value["words"]),
             )
         except (TypeError, KeyError, ValueError):
@@ -58,7 +65,7 @@ class Cache:
     def diff(self, key: str) -> WordDiff | None:
         value = self._get(key)
         try:
-            segments = tuple(Segment(str(k), str(t), int(n)) for k, t, n in value["segments"])
+            segments = tuple(Segment(_text(k), _text(t), int(n)) for k, t, n in value["segments"])
             return WordDiff(segments, int(value["added"]), int(value["removed"]))
         except (TypeError, KeyError, ValueError):
             return None
@@ -98,8 +105,8 @@ class Cache:
             with sqlite3.connect(self.path) as db:
                 db.execute(_SCHEMA)
                 db.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?)", entries.items())
-        except sqlite3.Error:
-            return
+        except (sqlite3.Error, OSError):
+            return  # a file where the folder should be, no permission, a locked database
 
     def _get(self, key: str) -> dict[str, Any]:
         if key in self.new:
@@ -111,6 +118,13 @@ class Cache:
             return _as_dict(json.loads(row[0])) if row else {}
         except (sqlite3.Error, json.JSONDecodeError, TypeError):
             return {}
+
+
+def _text(value: object) -> str:
+    """A string read from the cache; a TypeError (the entry is not used) for any other type."""
+    if not isinstance(value, str):
+        raise TypeError(f"expected text, found {type(value).__name__}")
+    return value
 
 
 def _as_dict(value: object) -> dict[str, Any]:
@@ -173,18 +187,26 @@ def _load_log(path: Path, folder: str) -> tuple[str, list[LogEntry]] | None:
         entries = [
             (
                 Commit(
-                    sha, tuple(parents), author, email,
+                    _text(sha), tuple(map(_text, parents)), _text(author), _text(email),
                     datetime.fromisoformat(authored), datetime.fromisoformat(committed),
-                    subject, body,
+                    _text(subject), _text(body),
                 ),
-                [Change(*change) for change in changes],
+                [_change(*change) for change in changes],
             )
             for (sha, parents, author, email, authored, committed, subject, body), changes
             in data["entries"]
         ]  # fmt: skip
-        return str(data["head"]), entries
+        return _text(data["head"]), entries
     except (OSError, ValueError, KeyError, TypeError):
         return None
+
+
+def _change(
+    status: object, path: object, blob: object, old_blob: object, old_path: object, similarity: int
+) -> Change:
+    return Change(
+        _text(status), _text(path), _text(blob), _text(old_blob), _text(old_path), int(similarity)
+    )
 
 
 def _save_log(path: Path, folder: str, head: str, entries: list[LogEntry]) -> None:

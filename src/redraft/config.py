@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from ._text import CONTROL_CHARACTERS
 from .errors import RedraftError
 from .output import check_place
 from .site_files import SETTINGS_FILES, read_inside
@@ -138,11 +139,18 @@ def _validate(settings: Settings, root: Path, where: Path) -> None:
         raise RedraftError(f"{where}: unknown timezone {settings.timezone!r}") from None
     if settings.dates not in ("author", "committer"):
         raise RedraftError(f"{where}: dates must be 'author' or 'committer'")
-    parts = urlsplit(settings.base_url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise RedraftError(
-            f"{where}: base_url must be a full http(s) URL, got {settings.base_url!r}"
-        )
+    for item in fields(Settings):
+        value = getattr(settings, item.name)
+        for text in value if isinstance(value, tuple) else (value,):
+            bad = CONTROL_CHARACTERS.search(text) if isinstance(text, str) else None
+            if bad:
+                raise RedraftError(
+                    f"{where}: setting {item.name} contains the control character "
+                    f"U+{ord(bad.group()):04X}, which pages and feeds cannot carry; delete it"
+                )
+    _check_address(where, "base_url", settings.base_url)
+    if settings.repo_url:
+        _check_address(where, "repo_url", settings.repo_url)
     posts = Path(settings.posts)
     if posts.is_absolute() or ".." in posts.parts or not posts.parts or ".git" in posts.parts:
         raise RedraftError(
@@ -153,6 +161,23 @@ def _validate(settings: Settings, root: Path, where: Path) -> None:
         check_place(root, root / settings.output, settings.posts)
     except RedraftError as exc:
         raise RedraftError(f"{where}: output: {exc}") from None
+
+
+def _check_address(where: Path, name: str, url: str) -> None:
+    """A full http(s) address without query or fragment (every link is made by appending to it:
+    a `javascript:` repo_url would make every commit link run script)."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - reading the port is the check (a port that is not a number)
+    except ValueError as exc:
+        raise RedraftError(f"{where}: {name} is not a valid address: {exc}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise RedraftError(f"{where}: {name} must be a full http(s) URL, got {url!r}")
+    if parts.query or parts.fragment or "?" in url or "#" in url:
+        raise RedraftError(
+            f"{where}: {name} must not have a query (?) or fragment (#): every address on the "
+            f"site is made by adding to it; got {url!r}"
+        )
 
 
 def _origin_url(root: Path) -> str:

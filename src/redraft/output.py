@@ -209,7 +209,14 @@ def remove(root: Path, target: Path, cache: Path, *, posts: str) -> list[Path]:
     check_output_folder(root, target, posts=posts)
     removed = []
     for path in (cache, target):
-        if path.is_dir():
-            shutil.rmtree(path)
-            removed.append(path)
+        try:
+            if path.is_symlink():
+                path.unlink()  # the link only: never what it leads to
+            elif path.is_dir():
+                shutil.rmtree(path)
+            else:
+                continue
+        except OSError as exc:
+            raise RedraftError(f"cannot remove {path}: {exc.strerror or exc}") from None
+        removed.append(path)
     return removed

@@ -34,7 +34,8 @@ def template_environment(
                 jinja2.FileSystemLoader(str(default_theme() / "templates")),
             ]
         ),
-        autoescape=True,
+        # HTML and XML are escaped; text files (robots.txt) are not HTML and are not escaped.
+        autoescape=lambda name: name is None or not name.endswith(".txt"),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
