@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import parse_html
 
+from conftest import parse_html
 from redraft.cli import main
 
 
