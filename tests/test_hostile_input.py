@@ -6,6 +6,8 @@ messages never format unbounded input, and `redraft new` writes front matter tha
 
 from __future__ import annotations
 
+import os
+import subprocess
 import traceback
 from pathlib import Path
 
@@ -242,3 +244,33 @@ def test_a_cache_that_is_a_file_or_holds_wrong_shapes_is_ignored(blog):
         log.write_text(json.dumps(data))
     site = blog.build(output=blog.root / "_again")
     assert (site / "posts/a/index.html").read_bytes() == (first / "posts/a/index.html").read_bytes()
+
+
+# Repositories git refuses or cannot complete -----------------------------------------------
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to give the repository to another user")
+def test_dubious_ownership_is_named_with_what_to_do(blog):
+    blog.write("posts/a.md", "# A\n\nWords.\n")
+    blog.commit("A", "2024-06-01T09:00:00+00:00")
+    subprocess.run(["chown", "-R", "12345:12345", str(blog.root)], check=True)
+    message = _error(blog.root)
+    assert "dubious ownership" in message and "safe.directory" in message, message
+    assert "no commits" not in message
+
+
+def test_a_tag_or_title_longer_than_a_file_name_can_be_still_builds(blog):
+    long_tag = "word " * 80  # 400 bytes: no file system takes it as one folder name
+    other = long_tag + "and more"
+    title = "Ünïcode title " * 30
+    result = CliRunner().invoke(main, ["new", "--root", str(blog.root), title, "--tag", "x"])
+    assert result.exit_code == 0 and result.exception is None, result.output
+    (path,) = (blog.root / "posts").glob("*.md")
+    assert len(path.name.encode("utf-8")) <= 255
+    path.write_text(f"---\ntitle: Long\ntags: [{long_tag}, {other}]\n---\nWords.\n")
+    blog.commit("Long names", "2024-06-01T09:00:00+00:00")
+    check = CliRunner().invoke(main, ["check", "--root", str(blog.root)])
+    assert check.exit_code == 0, check.output
+    site = blog.build()
+    tag_pages = [p for p in (site / "tags").iterdir() if p.is_dir()]
+    assert len(tag_pages) == 2 and all(len(p.name.encode()) <= 255 for p in tag_pages)

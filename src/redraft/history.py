@@ -114,7 +114,24 @@ def open_repo(root: Path) -> git.Repo:
             f"{root} is not a git repository: run `git init` and commit your posts, "
             "or preview them with `redraft build --drafts`"
         ) from None
+    try:
+        repo.git.rev_parse("--git-dir")  # git itself may refuse what GitPython opened
+    except git.GitCommandError as exc:
+        raise RedraftError(_refusal(root, str(exc.stderr))) from None
     return repo
+
+
+def _refusal(root: Path, stderr: str) -> str:
+    """Why git will not read the repository, and what to do, in one line."""
+    if "dubious ownership" in stderr:
+        return (
+            f"git refuses to read {root}: the repository belongs to another user (\"dubious "
+            "ownership\", usual in CI containers). If you trust it, run: git config --global "
+            f"--add safe.directory {root}"
+        )
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    reason = lines[0].removeprefix("stderr: ").strip(" '") if lines else "unknown error"
+    return f"git cannot read the repository at {root}: {reason[:200]}"
 
 
 SHALLOW_MESSAGE = (

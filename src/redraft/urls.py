@@ -8,6 +8,7 @@ above asks this module, so a new address is one function here.
 
 from __future__ import annotations
 
+import hashlib
 import posixpath
 import re
 import unicodedata
@@ -58,6 +59,9 @@ def post_feed(post_url: str) -> str:
     return post_url + _FEED
 
 
+_SLUG_BYTES = 120
+
+
 def tag(name: str) -> str:
     return f"{TAGS}{slugify(name)}/"
 
@@ -83,10 +87,18 @@ def absolute(base_url: str, address: str) -> str:
 
 
 def slugify(text: str) -> str:
-    """'Why git, not a database?' -> 'why-git-not-a-database'."""
+    """'Why git, not a database?' -> 'why-git-not-a-database'.
+
+    A slug names a folder (a tag's page, a new post's file), and file systems refuse names over
+    255 bytes: a longer one is cut, with a hash of the whole so two long names stay apart.
+    """
     text = unicodedata.normalize("NFKC", text).lower()
     text = re.sub(r"[^\w\s-]", "", text)
-    return re.sub(r"[\s_-]+", "-", text).strip("-") or "section"
+    slug = re.sub(r"[\s_-]+", "-", text).strip("-") or "section"
+    if len(slug.encode("utf-8")) <= _SLUG_BYTES:
+        return slug
+    cut = slug.encode("utf-8")[: _SLUG_BYTES - 9].decode("utf-8", "ignore").rstrip("-")
+    return f"{cut}-{hashlib.sha256(slug.encode('utf-8')).hexdigest()[:8]}"
 
 
 def link_target(url: str, source: str) -> str | None:
