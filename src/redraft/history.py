@@ -125,8 +125,8 @@ def _refusal(root: Path, stderr: str) -> str:
     """Why git will not read the repository, and what to do, in one line."""
     if "dubious ownership" in stderr:
         return (
-            f"git refuses to read {root}: the repository belongs to another user (\"dubious "
-            "ownership\", usual in CI containers). If you trust it, run: git config --global "
+            f'git refuses to read {root}: the repository belongs to another user ("dubious '
+            'ownership", usual in CI containers). If you trust it, run: git config --global '
             f"--add safe.directory {root}"
         )
     lines = [line.strip() for line in stderr.splitlines() if line.strip()]
