@@ -32,12 +32,14 @@ class SiteFiles:
 
     def templates(self) -> dict[str, bytes]:
         """The theme's templates by template name ('post.html')."""
-        prefix = "templates/"
-        return {k.removeprefix(prefix): v for k, v in self.theme.items() if k.startswith(prefix)}
+        return self._under("templates")
 
     def static(self) -> dict[str, bytes]:
-        """The theme's static files by their path under static/."""
-        prefix = "static/"
+        """The theme's static files by their path under theme/static."""
+        return self._under("static")
+
+    def _under(self, folder: str) -> dict[str, bytes]:
+        prefix = folder + "/"
         return {k.removeprefix(prefix): v for k, v in self.theme.items() if k.startswith(prefix)}
 
 
