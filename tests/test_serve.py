@@ -452,3 +452,52 @@ def test_the_serve_command_reports_a_busy_port(blog):
     assert result.exit_code == 1
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and "in use" in lines[0], result.output
+
+
+def test_pages_are_served_throughout_rebuilds(blog, preview):
+    """A page that exists before and after a rebuild is never a 404 (nor an empty page) while
+    it runs: four clients race a loop of rebuilds (a bounded number of each, to 127.0.0.1)."""
+    blog.write("posts/a.md", "# A\n\nWords.\n")
+    blog.write("posts/b/index.md", "# B\n\nMore.\n")
+    blog.write("posts/b/data.txt", "data\n")
+    preview.start()
+    done = threading.Event()
+    wrong: list[tuple[str, int, str]] = []
+    expected = {"/posts/a/": "Words", "/posts/b/": "More.", "/posts/b/data.txt": "data", "/": "B"}
+
+    def ask() -> None:
+        for _ in range(5_000):
+            for path, text in expected.items():
+                status, body = fetch(preview, path)
+                if status != 200 or text not in body:
+                    wrong.append((path, status, body[:80]))
+            if done.is_set():
+                return
+
+    clients = [threading.Thread(target=ask) for _ in range(4)]
+    for client in clients:
+        client.start()
+    try:
+        for n in range(25):
+            blog.write("posts/a.md", f"# A\n\nWords, version {n}.\n")
+            preview.rebuild()
+    finally:
+        done.set()
+        for client in clients:
+            client.join()
+    assert wrong == []
+
+
+def test_malformed_requests_get_an_error_response(blog, preview):
+    preview.start()
+    port = int(preview.url.rsplit(":", 1)[1].strip("/"))
+    for request in (b"GET /" + b"x" * 70_000 + b" HTTP/1.1\r\n\r\n", b"GET / HTTP/9.9\r\n\r\n"):
+        with socket.create_connection(("127.0.0.1", port), timeout=WAIT) as sock:
+            sock.sendall(request)
+            reply = sock.recv(100)
+        assert reply.startswith(b"HTTP/1.") and reply.split()[1] in (b"400", b"414", b"505")
+    assert fetch(preview, "/")[0] == 200
+
+
+def test_the_listen_backlog_takes_a_crowd():
+    assert serve_module._Server.request_queue_size >= 128

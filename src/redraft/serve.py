@@ -62,6 +62,7 @@ JOIN_MS = 20  # bursts that two watchers report this close together make one reb
 SETTINGS_FILES = ("pyproject.toml", "redraft.toml")
 _SCRATCH_SUFFIXES = ("~", ".swp", ".swo", ".swx", ".lock")
 
+SETTLE_SECONDS = 30  # a request for a page missing mid-rebuild waits this long at most
 Report = Callable[[str, bool], None]  # (one line, is it an error)
 
 
@@ -210,6 +211,16 @@ class Preview:
         line = f"{cause}: {outcome}" if cause else outcome[0].upper() + outcome[1:]
         self._say(line, error=error is not None)
         return error is None
+
+    def settle(self, seen: int) -> bool:
+        """Wait for a running rebuild to finish; whether the site may have changed since
+        version `seen` (so a missing page is worth looking up again). Before the first build
+        there is nothing to wait for: the page says the build is running, and reloads."""
+        if seen == 0:
+            return False
+        if self._build_lock.acquire(timeout=SETTLE_SECONDS):
+            self._build_lock.release()
+        return self.version != seen
 
     def wait_for_version(self, version: int, timeout: float | None = None) -> bool:
         """Block until at least `version` builds have finished; False on timeout."""
@@ -505,6 +516,9 @@ class _Handler(SimpleHTTPRequestHandler):
     """Serves the preview folder: no listings, no caching, pages decorated for the preview."""
 
     server_version = "redraft-serve"
+    # The version assumed until the request line is parsed: an error about a malformed line
+    # (an unknown HTTP version) then gets a status line and headers, not a bare HTML body.
+    default_request_version = "HTTP/1.0"
 
     def __init__(
         self,
@@ -521,40 +535,46 @@ class _Handler(SimpleHTTPRequestHandler):
         parts = urlsplit(self.path)
         if parts.path == VERSION_PATH:
             return self._send(HTTPStatus.OK, self.preview.status(), "application/json")
-        local = self._locate(self.translate_path(self.path))
-        if os.path.isdir(local):
-            if not parts.path.endswith("/"):
-                self.send_response(HTTPStatus.FOUND)
-                self.send_header("Location", urlunsplit(parts._replace(path=parts.path + "/")))
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-                return None
-            local = os.path.join(local, urls.file_of(""))
-        if not os.path.isfile(local):
+        seen = self.preview.version
+        found = self._lookup(parts.path)
+        # A rebuild swaps the site folder (and removes the old one) while pages are asked for:
+        # a page missing meanwhile is looked up again once the rebuild is over.
+        if found is None and self.preview.settle(seen):
+            found = self._lookup(parts.path)
+        if found is None:
             return self._not_found()
-        kind = self.guess_type(local)
-        if kind == "text/html":
-            return self._send_page(HTTPStatus.OK, local)
-        try:
-            opened = open(local, "rb")  # noqa: SIM115 - the server closes it after copying
-        except OSError:
-            return self._not_found()
+        if isinstance(found, str):
+            self.send_response(HTTPStatus.FOUND)
+            self.send_header("Location", urlunsplit(parts._replace(path=found)))
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return None
+        if isinstance(found, bytes):
+            return self._send(HTTPStatus.OK, self.preview.decorate(found, self.preview._state))
+        opened, kind = found
         self.send_response(HTTPStatus.OK)
         self.send_header("Content-Type", _with_charset(kind))
         self.send_header("Content-Length", str(os.fstat(opened.fileno()).st_size))
         self.end_headers()
         return opened
 
-    def _locate(self, local: str) -> str:
-        """`local`, waiting out the instant of a swap when the site folder is being replaced."""
-        output = self.preview.output
-        for _ in range(40):
-            if os.path.exists(local) or output is None or output.exists():
-                break
-            if self.preview.version == 0:
-                break
-            time.sleep(0.005)
-        return local
+    def _lookup(self, path: str) -> str | bytes | tuple[BinaryIO, str] | None:
+        """What the site holds at `path`: a redirect (the address with its slash), a page's
+        bytes, another file opened with its type, or None. Nothing is sent yet."""
+        local = self.translate_path(path)
+        if os.path.isdir(local):
+            if not path.endswith("/"):
+                return path + "/"
+            local = os.path.join(local, urls.file_of(""))
+        kind = self.guess_type(local)
+        try:
+            if kind == "text/html":
+                with open(local, "rb") as file:
+                    return file.read()
+            # An open file stays readable even if the swap removes it: the server copies it.
+            return open(local, "rb"), kind  # noqa: SIM115 - the server closes it after copying
+        except OSError:
+            return None
 
     def _not_found(self) -> io.BytesIO:
         page = self.preview.output / urls.NOT_FOUND if self.preview.output else None
@@ -592,8 +612,11 @@ class _Handler(SimpleHTTPRequestHandler):
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         status = code.value if isinstance(code, HTTPStatus) else code
-        if str(status).isdigit() and int(status) >= 400 and self.path != "/favicon.ico":
-            self.log_message("%s %s -> %s", self.command, self.path, status)
+        # A request line too long or malformed to parse leaves no command or path behind.
+        path = getattr(self, "path", "")
+        if str(status).isdigit() and int(status) >= 400 and path != "/favicon.ico":
+            shown = path if len(path) <= 200 else path[:200] + "..."
+            self.log_message("%s %s -> %s", self.command or "-", shown or "-", status)
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib's name
         self.preview._say(format % args, error=True)
@@ -606,6 +629,9 @@ def _with_charset(kind: str) -> str:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    # Browsers open several connections per page and a reload opens them all at once; the
+    # default backlog of 5 made the kernel drop connections under load.
+    request_queue_size = 256
 
     def __init__(self, address: tuple[str, int], preview: Preview) -> None:
         self.preview = preview
