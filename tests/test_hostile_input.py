@@ -274,3 +274,31 @@ def test_a_tag_or_title_longer_than_a_file_name_can_be_still_builds(blog):
     site = blog.build()
     tag_pages = [p for p in (site / "tags").iterdir() if p.is_dir()]
     assert len(tag_pages) == 2 and all(len(p.name.encode()) <= 255 for p in tag_pages)
+
+
+# raw_html = false covers files beside posts -------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["notes.html", "diagram.svg", "feed.XML", "page.xhtml"])
+def test_raw_html_false_refuses_files_that_would_run_as_pages(blog, name):
+    blog.write("redraft.toml", "raw_html = false\n")
+    blog.write("posts/p/index.md", "# P\n\n<script>alert(1)</script> is shown as text.\n")
+    blog.write(f"posts/p/{name}", "<svg xmlns='http://www.w3.org/2000/svg'><script>x()</script>")
+    blog.write("posts/p/photo.png", b"\x89PNG\r\n")
+    blog.commit("Contributed files", "2024-06-01T09:00:00+00:00")
+    message = _error(blog.root)
+    assert message.startswith(f"posts/p/{name}: raw_html = false"), message
+    check = CliRunner().invoke(main, ["check", "--root", str(blog.root)])
+    assert check.exit_code == 1 and f"posts/p/{name}: raw_html = false" in check.output
+    (blog.root / f"posts/p/{name}").unlink()
+    blog.commit("Without it", "2024-06-02T09:00:00+00:00")
+    site = blog.build()
+    assert (site / "posts/p/photo.png").is_file()
+    assert "<script>" not in (site / "posts/p/index.html").read_text()
+
+
+def test_raw_html_true_publishes_them(blog):
+    blog.write("posts/p/index.md", "# P\n\nSee [notes](notes.html).\n")
+    blog.write("posts/p/notes.html", "<p>Mine.</p>")
+    blog.commit("Notes", "2024-06-01T09:00:00+00:00")
+    assert (blog.build() / "posts/p/notes.html").read_text() == "<p>Mine.</p>"

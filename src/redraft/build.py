@@ -84,6 +84,8 @@ def build_site(
 
     posts = content.published_posts(inventory.sources, trails, settings, drafts=drafts)
     assets = inventory.assets if drafts else content.published_assets(inventory, posts)
+    if not settings.raw_html:
+        content.check_inert(assets)
     cache_file = cache_dir / DATABASE if cache_dir else None
     with fresh_folder(target) as folder:
         files = pages.write_site(

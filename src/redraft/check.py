@@ -22,7 +22,7 @@ import mistune
 
 from . import history, urls
 from .config import load_settings
-from .content import Asset, Post, Source, parse_post, read_inventory
+from .content import Asset, Post, Source, active_file_problem, parse_post, read_inventory
 from .errors import RedraftError
 from .markdown import PLUGINS
 from .pages import outputs
@@ -66,6 +66,12 @@ def check_site(root: Path) -> list[Problem]:
     published = [(source, post) for source, post in parsed if not post.draft]
     posts = [post for _, post in published]
     problems += _shared_urls(posts)
+    if not settings.raw_html:
+        problems += [
+            Problem(asset.path, 0, problem)
+            for asset in inventory.assets
+            if (problem := active_file_problem(asset.path))
+        ]
     targets = _site_paths(posts, inventory.assets)
     for source, post in published:
         problems += _link_problems(source, post, targets)

@@ -362,6 +362,31 @@ def published_posts(
     return sorted(posts, key=_newest_first)
 
 
+# Files a browser runs as a document of the site's origin when opened: with raw_html = false,
+# the posts folder must not carry them (an SVG or XML file can hold script as well as HTML can).
+ACTIVE_SUFFIXES = (
+    ".html", ".htm", ".shtml", ".xhtml", ".xht", ".svg", ".svgz", ".xml", ".xsl", ".xslt",
+)  # fmt: skip
+
+
+def active_file_problem(path: str) -> str | None:
+    """Why the file at `path` may not be published when raw_html is false, or None."""
+    if not path.lower().endswith(ACTIVE_SUFFIXES):
+        return None
+    return (
+        "raw_html = false, and this file would run as a page of the site (HTML, SVG and XML "
+        "can hold script); remove it, convert it (an SVG to PNG), or set raw_html = true"
+    )
+
+
+def check_inert(assets: list[Asset]) -> None:
+    """A RedraftError for the first asset a browser would run as a page (raw_html = false)."""
+    for asset in assets:
+        problem = active_file_problem(asset.path)
+        if problem:
+            raise RedraftError(f"{asset.path}: {problem}")
+
+
 def published_assets(inventory: Inventory, posts: list[Post]) -> list[Asset]:
     """The files beside posts, without those in the folder of a post left out as a draft
     (posts/secret/index.md with `draft: true` keeps posts/secret/plan.txt private too)."""
