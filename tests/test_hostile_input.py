@@ -302,3 +302,65 @@ def test_raw_html_true_publishes_them(blog):
     blog.write("posts/p/notes.html", "<p>Mine.</p>")
     blog.commit("Notes", "2024-06-01T09:00:00+00:00")
     assert (blog.build() / "posts/p/notes.html").read_text() == "<p>Mine.</p>"
+
+
+# Orphans ------------------------------------------------------------------------------------
+
+_KILLED_BUILD = """
+import sys, time
+from pathlib import Path
+from redraft import build_site
+
+def progress(stage, done, total):
+    if stage == "posts" and done > 0:
+        print("workers busy", flush=True)
+        time.sleep(3600)
+
+if __name__ == "__main__":
+    build_site(Path(sys.argv[1]), output=Path(sys.argv[2]), cache=False, progress=progress)
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads child processes in /proc")
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="a build uses workers on 2 cores or more")
+def test_workers_exit_when_the_build_is_killed(blog, tmp_path):
+    import signal
+    import sys
+    import time
+
+    for n in range(250):
+        blog.write(f"posts/p{n}.md", f"# Post {n}\n\nWords {n}.\n")
+    blog.commit("Many posts", "2024-06-01T09:00:00+00:00")
+    script = tmp_path / "killed_build.py"
+    script.write_text(_KILLED_BUILD)
+    build = subprocess.Popen(
+        [sys.executable, str(script), str(blog.root), str(tmp_path / "site")],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert build.stdout is not None and build.stdout.readline() == "workers busy\n"
+        children = [
+            int(pid)
+            for task in Path(f"/proc/{build.pid}/task").iterdir()
+            for pid in (task / "children").read_text().split()
+        ]
+        assert len(children) >= 2  # the workers (and multiprocessing's resource tracker)
+    finally:
+        build.send_signal(signal.SIGKILL)
+        build.wait()
+    deadline = time.monotonic() + 60
+    while any(_alive(pid) for pid in children) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    left = [pid for pid in children if _alive(pid)]
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    assert left == []

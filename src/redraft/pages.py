@@ -22,6 +22,7 @@ import multiprocessing
 import os
 import signal
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
@@ -49,6 +50,7 @@ from .views import PostView, RevisionView, json_ld, timeline
 RECENTLY_REVISED = 5
 # Below this many posts per core, starting worker processes costs more than it saves.
 POSTS_PER_WORKER = 100
+PARENT_CHECK_SECONDS = 0.5  # how often a worker looks whether its build is still there
 # Posts written as one batch, their history blobs read from git in one go (bounds memory).
 BLOBS_READ_AHEAD = 200
 
@@ -288,7 +290,12 @@ def _map_batches(job: _PostJob, batches: list[_Batch], workers: int) -> Iterator
         yield from (_write_batch(job, batch) for batch in batches)
         return
     context = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    pool = ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=context,
+        initializer=_exit_with_parent,
+        initargs=(os.getpid(),),
+    )
     try:
         with _workers_ignore_interrupts():
             written = pool.map(_write_batch, [job] * len(batches), batches)
@@ -296,6 +303,18 @@ def _map_batches(job: _PostJob, batches: list[_Batch], workers: int) -> Iterator
     finally:
         # On Ctrl-C or an error, queued batches are dropped rather than waited for.
         pool.shutdown(cancel_futures=True)
+
+
+def _exit_with_parent(parent: int) -> None:
+    """In a worker: end this process once the build that started it is gone. A parent killed
+    with SIGKILL cannot stop its pool, and its workers would wait for work forever."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="redraft-parent-watch", daemon=True).start()
 
 
 @contextmanager
