@@ -364,3 +364,54 @@ def test_workers_exit_when_the_build_is_killed(blog, tmp_path):
     for pid in left:
         os.kill(pid, signal.SIGKILL)
     assert left == []
+
+
+# Unbounded work -----------------------------------------------------------------------------
+
+
+def test_reversing_a_long_posts_paragraphs_keeps_the_diff_linear(blog):
+    """Counted, not timed: the lines difflib's matcher runs while the history is built. Blank
+    lines used to anchor the matching, so its work grew with the square of the paragraphs."""
+    import sys
+    from difflib import SequenceMatcher
+
+    paragraphs = [f"Paragraph {n} says something about topic {n % 97}." for n in range(700)]
+    blog.write("posts/long.md", "# Long\n\n" + "\n\n".join(paragraphs) + "\n")
+    blog.commit("A long post", "2024-06-01T09:00:00+00:00")
+    blog.write("posts/long.md", "# Long\n\n" + "\n\n".join(reversed(paragraphs)) + "\n")
+    blog.commit("Backwards", "2024-06-02T09:00:00+00:00")
+    matching = SequenceMatcher.find_longest_match.__code__
+    steps = [0]
+
+    def count(frame, event, arg):
+        steps[0] += 1
+        return count
+
+    def trace(frame, event, arg):
+        return count if frame.f_code is matching else None
+
+    sys.settrace(trace)
+    try:
+        site = blog.build(cache=False)
+    finally:
+        sys.settrace(None)
+    assert steps[0] < 100_000, steps[0]
+    history = parse_html(site / "posts/long/history/index.html").text
+    assert "Paragraph 699" in history
+
+
+def test_a_code_block_that_lexes_forever_is_shown_plain_with_a_warning(blog, capsys):
+    """A line of blanks in a systemd block made Pygments backtrack for minutes; now the block
+    is shown without colours after the budget, and the author is told which post."""
+    blog.write(
+        "posts/unit.md",
+        "# Unit\n\n```systemd\n[Unit]\nx" + " " * 1500 + "\n```\n\n```python\nprint(1)\n```\n",
+    )
+    blog.write("posts/wide.md", "# Wide\n\n```python\nx = '" + "a" * 6000 + "'\n```\n")
+    blog.commit("Units", "2024-06-01T09:00:00+00:00")
+    site = blog.build(cache=False)
+    errors = capsys.readouterr().err
+    assert "posts/unit.md: warning: a systemd code block" in errors, errors
+    assert "posts/wide.md: warning: a python code block" in errors, errors
+    page = (site / "posts/unit/index.html").read_text()
+    assert 'data-lang="systemd"' in page and '<span class="nb">print</span>' in page

@@ -10,24 +10,29 @@ from __future__ import annotations
 import functools
 import html
 import re
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 from xml.etree.ElementTree import tostring
 from xml.sax.saxutils import unescape
 
 import mistune
+import pygments
 from latex2mathml.converter import convert_to_element
 from mistune.toc import add_toc_hook
 from mistune.util import striptags
-from pygments import highlight
 from pygments.formatters import HtmlFormatter
+from pygments.lexer import Lexer
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
 from .urls import slugify
 
+# A code block's highlighting may take this long; after it, the block is shown as plain text.
+HIGHLIGHT_SECONDS = 2.0
+_LONGEST_LINE = 5_000
 # Bump when the HTML this module produces changes, so cached renders are not reused.
 RENDERER_VERSION = "4"
 # The Markdown dialect posts are written in (`redraft check` parses posts with it too).
@@ -47,6 +52,8 @@ class Rendered:
     toc: tuple[tuple[int, str, str], ...]  # (level, id, text) of h2/h3 headings
     first_paragraph: str
     words: int
+    # Problems worth telling the author that did not stop the render (not kept in the cache).
+    warnings: tuple[str, ...] = field(default=(), compare=False)
 
 
 class MarkupError(ValueError):
@@ -81,6 +88,7 @@ def render_markdown(
         toc=toc,
         first_paragraph=_first_paragraph(body),
         words=count_words(text),
+        warnings=tuple(renderer.warnings),
     )
 
 
@@ -114,6 +122,7 @@ class _Renderer(mistune.HTMLRenderer):
     def __init__(self, *, resolve_link: LinkResolver, escape: bool) -> None:
         super().__init__(escape=escape)
         self._resolve_link = resolve_link
+        self.warnings: list[str] = []
 
     def heading(self, text: str, level: int, **attrs: object) -> str:
         ident = attrs.get("id")
@@ -143,7 +152,15 @@ class _Renderer(mistune.HTMLRenderer):
 
     def block_code(self, code: str, info: str | None = None) -> str:
         words = (info or "").split()
-        return _code_block(code, words[0] if words else "", "linenos" in words[1:])
+        language = words[0] if words else ""
+        block, highlighted = _code_block(code, language, "linenos" in words[1:])
+        if not highlighted:
+            self.warnings.append(
+                f"a {language} code block ({len(code):,} characters) is shown without colours: "
+                f"highlighting it would take over {HIGHLIGHT_SECONDS:g} s (Pygments' "
+                f"{language} lexer backtracks on text like it); check the block"
+            )
+        return block
 
     def block_math(self, text: str) -> str:
         # A span, since $$...$$ may stand inside a paragraph; focusable so a wide one can scroll.
@@ -170,18 +187,36 @@ class _Renderer(mistune.HTMLRenderer):
 # A living document's revisions repeat most of their code blocks and formulas: highlight and
 # convert each distinct one once.
 @functools.lru_cache(maxsize=4096)
-def _code_block(code: str, language: str, numbered: bool) -> str:
+def _code_block(code: str, language: str, numbered: bool) -> tuple[str, bool]:
+    """The block as HTML, and False if it had a language but is shown without colours."""
     try:
         lexer = get_lexer_by_name(language) if language else None
     except ClassNotFound:
         lexer = None
-    if lexer is None:
-        block = f'<div class="highlight"><pre><code>{html.escape(code)}</code></pre></div>'
-    else:
-        block = highlight(code, lexer, _formatter(numbered))
+    highlighted = _highlighted(code, lexer, numbered) if lexer is not None else None
+    plain = f'<div class="highlight"><pre><code>{html.escape(code)}</code></pre></div>'
     # tabindex lets keyboard users scroll a long line sideways.
     label = f' data-lang="{html.escape(language)}"' if language else ""
-    return f'<div class="code"{label} tabindex="0">{block}</div>\n'
+    block = f'<div class="code"{label} tabindex="0">{highlighted or plain}</div>\n'
+    return block, lexer is None or highlighted is not None
+
+
+def _highlighted(code: str, lexer: Lexer, numbered: bool) -> str | None:
+    """Pygments' HTML for the block, or None when lexing it runs over its time budget.
+
+    Some lexers' rules backtrack catastrophically (a line of blanks in a systemd block took
+    minutes); tokens come one at a time, so the budget is checked between them. Text no lexer
+    handles in time is refused before it starts: a line longer than any real code.
+    """
+    if any(len(line) > _LONGEST_LINE for line in code.splitlines()):
+        return None
+    deadline = time.monotonic() + HIGHLIGHT_SECONDS
+    tokens = []
+    for token in lexer.get_tokens(code):
+        tokens.append(token)
+        if time.monotonic() > deadline:
+            return None
+    return str(pygments.format(tokens, _formatter(numbered)))
 
 
 @functools.lru_cache(maxsize=2)

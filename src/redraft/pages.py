@@ -21,6 +21,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import sys
 import threading
 import time
 from collections import defaultdict
@@ -431,6 +432,9 @@ class _PostPages:
                 )
             except MarkupError as exc:
                 raise RedraftError(f"{post.source}: {exc}") from None
+            for warning in rendered.warnings:
+                # Workers share the build's stderr: the author sees this wherever it rendered.
+                print(f"{post.source}: warning: {warning}", file=sys.stderr, flush=True)
             if post.blob:
                 self.cache.put(key, rendered)
         self._renders[memo_key] = rendered
