@@ -1,6 +1,9 @@
 """A build replaces its output folder whole, so it must refuse any folder that is not a site."""
 
+import os
+import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -91,3 +94,95 @@ def test_a_forged_or_broken_marker_proves_nothing(blog, tmp_path):
     (folder / MARKER).write_text('{"generator": "someone else", "build": "x", "top": ["keep.txt"]}')
     result = CliRunner().invoke(main, ["build", "--root", str(blog.root), "--output", str(folder)])
     assert result.exit_code == 1 and (folder / "keep.txt").is_file()
+
+
+# Output folders on odd ground ---------------------------------------------------------------
+
+
+def _one_line_error(root, *args):
+    result = CliRunner().invoke(main, ["build", "--root", str(root), "--quiet", *args])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert result.exit_code == 1 and result.output.startswith("Error: "), result.output
+    assert len(result.output.splitlines()) == 1, result.output
+    return result.output
+
+
+def test_an_output_folder_under_a_file_is_one_line(blog):
+    blog.write("posts/a.md", "# A\n\nWords.\n")
+    blog.commit("A", "2024-02-01T10:00:00+00:00")
+    (blog.root / "notes.txt").write_text("a file")
+    message = _one_line_error(blog.root, "--output", str(blog.root / "notes.txt/site"))
+    assert "cannot write the site to" in message
+
+
+def _can_mount() -> bool:
+    if shutil.which("unshare") is None or os.geteuid() != 0:
+        return False
+    probe = subprocess.run(
+        ["unshare", "-m", "sh", "-c", "mount -t tmpfs -o size=64k tmpfs /mnt"],
+        capture_output=True,
+    )
+    return probe.returncode == 0
+
+
+_NEEDS_MOUNT = pytest.mark.skipif(
+    not _can_mount(), reason="needs root and unshare -m to mount in a private namespace"
+)
+
+
+def _in_namespace(script: str, **paths: Path) -> subprocess.CompletedProcess[str]:
+    """Run a shell script in a private mount namespace (mounts vanish when it ends)."""
+    env = {**os.environ, **{k.upper(): str(v) for k, v in paths.items()}}
+    env["REDRAFT"] = f"{sys.executable} -m redraft"
+    for who in ("AUTHOR", "COMMITTER"):
+        env[f"GIT_{who}_NAME"], env[f"GIT_{who}_EMAIL"] = "Ada Tester", "ada@example.org"
+    return subprocess.run(
+        ["unshare", "-m", "sh", "-c", script], capture_output=True, text=True, env=env
+    )
+
+
+@_NEEDS_MOUNT
+def test_a_mounted_output_folder_is_built_and_rebuilt(blog, tmp_path):
+    """A Docker volume for _site: the folder itself cannot be renamed; its contents are
+    replaced instead."""
+    volume = tmp_path / "volume"
+    volume.mkdir()
+    blog.write("posts/a.md", "# A\n\nFirst words.\n")
+    blog.commit("A", "2024-02-01T10:00:00+00:00")
+    site = blog.root / "_site"
+    site.mkdir()
+    script = (
+        'mount --bind "$VOLUME" "$SITE" && $REDRAFT build --root "$ROOT" --quiet && '
+        'git -C "$ROOT" commit -qam "Edit a" && $REDRAFT build --root "$ROOT" --quiet'
+    )
+    blog.write("posts/a.md", "# A\n\nSecond words.\n")
+    result = _in_namespace(script, volume=volume, site=site, root=blog.root)
+    assert result.returncode == 0, result.stderr
+    page = (volume / "posts/a/index.html").read_text()
+    assert "Second words." in page
+    assert not [
+        p.name for p in volume.iterdir() if p.name.startswith((".redraft-new", ".redraft-old"))
+    ]
+
+
+@_NEEDS_MOUNT
+def test_a_full_disk_is_one_line_and_keeps_the_previous_site(blog, tmp_path):
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    blog.write("posts/a.md", "# A\n\nFirst words.\n")
+    blog.commit("A", "2024-02-01T10:00:00+00:00")
+    blog.write("posts/a/data.bin", os.urandom(1_500_000))
+    blog.write("posts/a.md", "# A\n\nSecond words.\n")
+    script = (
+        'mount -t tmpfs -o size=1m tmpfs "$DISK" && $REDRAFT build --root "$ROOT" --quiet '
+        '--output "$DISK/site" --no-cache && git -C "$ROOT" add -A && '
+        'git -C "$ROOT" commit -qm "Big data" && '
+        '$REDRAFT build --root "$ROOT" --quiet --output "$DISK/site" --no-cache; '
+        'echo "exit $?"; cat "$DISK/site/posts/a/index.html"; ls -a "$DISK"'
+    )
+    result = _in_namespace(script, disk=disk, root=blog.root)
+    assert "exit 1" in result.stdout, result.stdout + result.stderr
+    assert result.stderr.startswith("Error: cannot write the site to"), result.stderr
+    assert len(result.stderr.splitlines()) == 1 and "Traceback" not in result.stderr
+    assert "First words." in result.stdout  # the previous site is still served
+    assert "-new-" not in result.stdout  # the half-written one is gone

@@ -8,8 +8,10 @@ is a site redraft built, and the one rename that replaces the old site.
 
 from __future__ import annotations
 
+import glob
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -75,9 +77,14 @@ def build_id(folder: Path) -> str | None:
         return None
     if data.get("generator") != _GENERATOR or not isinstance(build, str):
         return None
-    if any(entry.name not in top for entry in os.scandir(folder)):
+    # A build writing into a mounted folder keeps its work in hidden folders inside it.
+    if any(entry.name not in top and not _is_staging(entry.name) for entry in os.scandir(folder)):
         return None
     return build
+
+
+def _is_staging(name: str) -> bool:
+    return name.startswith((_STAGING + "new-", _STAGING + "old-"))
 
 
 def marker(build: str, folder: Path) -> str:
@@ -88,31 +95,87 @@ def marker(build: str, folder: Path) -> str:
 
 @contextmanager
 def fresh_folder(target: Path) -> Iterator[Path]:
-    """A new folder beside `target` that replaces it when the block finishes without error."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    _remove_abandoned_folders(target)
-    fresh = Path(tempfile.mkdtemp(prefix=f".{target.name}-new-{os.getpid()}-", dir=target.parent))
+    """A new folder beside `target` that replaces it when the block finishes without error.
+
+    A `target` that is a mount point (a Docker volume, a bind mount) cannot be renamed: the new
+    site is then written into a hidden folder inside it, and swapped in entry by entry. A write
+    that fails (disk full, no permission, a file where a folder should be) is one error line,
+    and the previous site is kept.
+    """
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        mounted = _is_mount_point(target)
+        home = target if mounted else target.parent
+        _remove_abandoned_folders(home, _STAGING if mounted else f".{target.name}-")
+        prefix = _STAGING if mounted else f".{target.name}-"
+        fresh = Path(tempfile.mkdtemp(prefix=f"{prefix}new-{os.getpid()}-", dir=home))
+    except OSError as exc:
+        raise _write_error(target, exc) from None
     try:
         yield fresh
+        fresh.chmod(0o755)
+        retired = Path(tempfile.mkdtemp(prefix=f"{prefix}old-{os.getpid()}-", dir=home))
+        if mounted:
+            _swap_entries(target, fresh, retired)
+        elif target.exists():
+            os.replace(target, retired / target.name)
+            os.replace(fresh, target)
+        else:
+            os.replace(fresh, target)
+        shutil.rmtree(retired, ignore_errors=True)
+    except OSError as exc:
+        shutil.rmtree(fresh, ignore_errors=True)
+        raise _write_error(target, exc) from None
     except BaseException:
         shutil.rmtree(fresh, ignore_errors=True)
         raise
-    fresh.chmod(0o755)
-    if target.exists():
-        retired = Path(
-            tempfile.mkdtemp(prefix=f".{target.name}-old-{os.getpid()}-", dir=target.parent)
-        )
-        os.replace(target, retired / target.name)
-        os.replace(fresh, target)
-        shutil.rmtree(retired, ignore_errors=True)
-    else:
-        os.replace(fresh, target)
 
 
-def _remove_abandoned_folders(target: Path) -> None:
+# Hidden folders a build keeps inside a mounted output folder while it writes.
+_STAGING = ".redraft-"
+
+
+def _is_mount_point(path: Path) -> bool:
+    """Whether `path` is a mount point; a bind mount of a folder of the same file system is one
+    too, which only the mount table tells (os.path.ismount compares devices)."""
+    if os.path.ismount(path):
+        return True
+    try:
+        table = Path("/proc/self/mountinfo").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    # Field 5 is the mount point, with blanks and backslashes escaped as octal (\040).
+    unescape = re.compile(r"\\([0-7]{3})")
+    points = {
+        unescape.sub(lambda m: chr(int(m.group(1), 8)), line.split()[4])
+        for line in table.splitlines()
+        if len(line.split()) > 4
+    }
+    return str(path.resolve()) in points
+
+
+def _swap_entries(target: Path, fresh: Path, retired: Path) -> None:
+    """Replace the contents of `target` (a mount point) with those of `fresh`, inside it."""
+    for entry in os.scandir(target):
+        if entry.path not in (str(fresh), str(retired)):
+            os.replace(entry.path, retired / entry.name)
+    for entry in os.scandir(fresh):
+        os.replace(entry.path, target / entry.name)
+    fresh.rmdir()
+
+
+def _write_error(target: Path, exc: OSError) -> RedraftError:
+    where = f" ({exc.filename})" if exc.filename else ""
+    return RedraftError(
+        f"cannot write the site to {target}: {exc.strerror or exc}{where}; the previous site is "
+        "kept"
+    )
+
+
+def _remove_abandoned_folders(home: Path, prefix: str) -> None:
     """Delete the half-written folders of builds that were killed: those whose process is gone."""
-    for sibling in target.parent.glob(f".{target.name}-[no][el][wd]-*"):
-        pid = sibling.name[len(target.name) + 6 :].split("-", 1)[0]
+    for sibling in home.glob(f"{glob.escape(prefix)}[no][el][wd]-*"):
+        pid = sibling.name[len(prefix) + 4 :].split("-", 1)[0]
         if sibling.is_dir() and pid.isdigit() and not _running(int(pid)):
             shutil.rmtree(sibling, ignore_errors=True)
 
