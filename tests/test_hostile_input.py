@@ -415,3 +415,20 @@ def test_a_code_block_that_lexes_forever_is_shown_plain_with_a_warning(blog, cap
     assert "posts/wide.md: warning: a python code block" in errors, errors
     page = (site / "posts/unit/index.html").read_text()
     assert 'data-lang="systemd"' in page and '<span class="nb">print</span>' in page
+
+
+def test_a_partial_clone_whose_remote_is_gone_is_one_line(blog, tmp_path):
+    blog.write("posts/a.md", "# A\n\nWords.\n")
+    blog.commit("A", "2024-06-01T09:00:00+00:00")
+    blog.write("posts/a.md", "# A\n\nMore words.\n")
+    blog.commit("More", "2024-06-02T09:00:00+00:00")
+    remote = tmp_path / "remote.git"
+    blog.git("clone", "-q", "--bare", str(blog.root), str(remote))
+    subprocess.run(
+        ["git", "-C", str(remote), "config", "uploadpack.allowFilter", "true"], check=True
+    )
+    clone = tmp_path / "clone"
+    blog.git("clone", "-q", "--no-local", "--filter=blob:none", f"file://{remote}", str(clone))
+    remote.rename(tmp_path / "gone.git")
+    message = _error(clone)
+    assert "partial clone" in message and "cannot be reached" in message, message

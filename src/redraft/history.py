@@ -190,9 +190,31 @@ def list_tree(repo: git.Repo, folder: str, rev: str = "HEAD") -> list[TreeEntry]
 
 
 def read_blob(repo: git.Repo, blob: str) -> bytes:
-    """A blob's bytes, through git's persistent `cat-file --batch` process."""
-    data: bytes = repo.odb.stream(bytes.fromhex(blob)).read()
+    """A blob's bytes, through git's persistent `cat-file --batch` process; a RedraftError when
+    the clone lacks it (a partial clone whose remote cannot be reached to fetch it)."""
+    try:
+        data: bytes = repo.odb.stream(bytes.fromhex(blob)).read()
+    except (ValueError, git.GitCommandError, OSError):
+        raise RedraftError(_missing_blob(repo, blob)) from None
     return data
+
+
+def _missing_blob(repo: git.Repo, blob: str) -> str:
+    partial = "promisor = true" in _config_text(repo) or "partialclone" in _config_text(repo)
+    if partial:
+        return (
+            f"git cannot read {blob[:12]}, a revision this partial clone (--filter) has not "
+            "fetched, and its remote cannot be reached: build where the remote is reachable, "
+            "or clone without --filter (in GitHub Actions: actions/checkout with no filter)"
+        )
+    return f"git cannot read {blob[:12]}: the repository is missing it; run `git fsck`"
+
+
+def _config_text(repo: git.Repo) -> str:
+    try:
+        return Path(repo.git_dir, "config").read_text(encoding="utf-8", errors="replace").lower()
+    except OSError:
+        return ""
 
 
 def uncommitted_paths(repo: git.Repo, *folders: str) -> tuple[set[str], set[str]]:
