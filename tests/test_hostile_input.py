@@ -432,3 +432,46 @@ def test_a_partial_clone_whose_remote_is_gone_is_one_line(blog, tmp_path):
     remote.rename(tmp_path / "gone.git")
     message = _error(clone)
     assert "partial clone" in message and "cannot be reached" in message, message
+
+
+# Found while looking further ---------------------------------------------------------------
+
+
+def test_a_theme_file_name_that_is_not_utf8_is_one_line(blog):
+    blog.write("posts/a.md", "# A\n\nWords.\n")
+    (blog.root / "theme/static").mkdir(parents=True)
+    (blog.root / os.fsdecode(b"theme/static/caf\xe9.css")).write_text("x")
+    blog.commit("A theme file", "2024-06-01T09:00:00+00:00")
+    for args in ((), ("--drafts",)):
+        message = _error(blog.root, *args)
+        assert message.startswith("theme/static/caf\\xe9.css: the file name is not UTF-8"), message
+
+
+def _lfs_pointer(data: bytes) -> bytes:
+    import hashlib
+
+    oid = hashlib.sha256(data).hexdigest()
+    return (
+        f"version https://git-lfs.github.com/spec/v1\noid sha256:{oid}\nsize {len(data)}\n".encode()
+    )
+
+
+def test_a_git_lfs_pointer_is_published_as_its_file_or_refused(blog):
+    """git-lfs is not needed: the pointer is committed as is, and the file put where
+    `git lfs pull` puts it."""
+    import hashlib
+
+    image = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
+    blog.write("posts/p/index.md", "# P\n\n![A figure](figure.png)\n")
+    blog.write("posts/p/figure.png", _lfs_pointer(image))
+    blog.commit("A figure in LFS", "2024-06-01T09:00:00+00:00")
+    message = _error(blog.root)
+    assert message.startswith("posts/p/figure.png: a Git LFS pointer whose file is not in"), message
+    oid = hashlib.sha256(image).hexdigest()
+    store = blog.root / ".git/lfs/objects" / oid[:2] / oid[2:4]
+    store.mkdir(parents=True)
+    (store / oid).write_bytes(image)
+    assert (blog.build() / "posts/p/figure.png").read_bytes() == image
+    blog.write("posts/q.md", _lfs_pointer(b"# Q\n\nWords.\n").decode())
+    blog.commit("A post in LFS", "2024-06-02T09:00:00+00:00")
+    assert "the post is stored in Git LFS" in _error(blog.root)

@@ -7,6 +7,7 @@ Owns the step from files (committed blobs, or working-tree files with --drafts) 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import re
 import reprlib
@@ -18,7 +19,7 @@ import git
 import yaml
 
 from . import history, urls
-from ._text import CONTROL_CHARACTERS
+from ._text import CONTROL_CHARACTERS, check_file_name
 from .config import Settings
 from .errors import RedraftError
 from .history import Trail
@@ -107,7 +108,8 @@ def read_inventory(
 
     contents = history.read_blobs(repo, committed.values()) if repo and committed else {}
     files: dict[str, Source] = {
-        path: Source(path, contents[blob], blob) for path, blob in committed.items()
+        path: Source(path, _unpointed(repo, path, contents[blob]), blob)
+        for path, blob in committed.items()
     }
     if drafts:
         for path in sorted(modified | untracked):
@@ -130,6 +132,36 @@ def read_inventory(
     )
 
 
+_LFS_POINTER = re.compile(
+    rb"version https://git-lfs\.github\.com/spec/v1\noid sha256:([0-9a-f]{64})\nsize (\d+)\n"
+)
+
+
+def _unpointed(repo: git.Repo | None, path: str, data: bytes) -> bytes:
+    """A committed file's bytes; for a Git LFS pointer, the file it points to, from git's LFS
+    store (`git lfs pull` fetches it). A pointer is never published in place of the file."""
+    pointer = _LFS_POINTER.match(data) if repo is not None and len(data) < 1024 else None
+    if pointer is None or repo is None:
+        return data
+    if path.endswith(".md"):
+        raise RedraftError(
+            f"{path}: the post is stored in Git LFS, but a post's history is read from git, "
+            "which holds only LFS pointers; keep *.md files out of LFS (.gitattributes)"
+        )
+    oid = pointer.group(1).decode("ascii")
+    stored = Path(repo.common_dir) / "lfs" / "objects" / oid[:2] / oid[2:4] / oid
+    try:
+        content = stored.read_bytes()
+    except OSError:
+        content = b""
+    if len(content) != int(pointer.group(2)) or hashlib.sha256(content).hexdigest() != oid:
+        raise RedraftError(
+            f"{path}: a Git LFS pointer whose file is not in this clone; fetch it with "
+            "`git lfs pull` (in GitHub Actions: actions/checkout with `lfs: true`)"
+        )
+    return content
+
+
 def _committed_files(repo: git.Repo, head: str, folder: str) -> dict[str, str]:
     # Symlinks (mode 120000) are never followed: their target may lie outside the repository.
     return {e.path: e.blob for e in history.list_tree(repo, folder, head) if e.mode != "120000"}
@@ -144,22 +176,6 @@ def _working_files(root: Path, folder: str) -> list[str]:
             if not name.startswith("."):
                 found.append((Path(dirpath) / name).relative_to(root).as_posix())
     return sorted(found)
-
-
-def check_file_name(path: str) -> None:
-    """A RedraftError for a file name no web address or feed can carry."""
-    if any("\udc80" <= char <= "\udcff" for char in path):
-        shown = repr(path.encode("utf-8", "surrogateescape"))[2:-1]
-        raise RedraftError(
-            f"{shown}: the file name is not UTF-8 text, so it cannot become a web address; "
-            "rename it (git mv) to a UTF-8 name"
-        )
-    bad = CONTROL_CHARACTERS.search(path)
-    if bad:
-        raise RedraftError(
-            f"{path!r}: the file name contains the control character "
-            f"U+{ord(bad.group()):04X}; rename it (git mv)"
-        )
 
 
 def parse_post(source: Source, trail: Trail | None = None, *, zone: dt.tzinfo = dt.UTC) -> Post:

@@ -15,6 +15,7 @@ from pathlib import Path
 import git
 
 from . import history
+from ._text import check_file_name
 from .errors import RedraftError
 
 SETTINGS_FILES = ("redraft.toml", "pyproject.toml")
@@ -51,6 +52,8 @@ def committed_site_files(repo: git.Repo, head: str) -> SiteFiles:
         for e in history.list_tree(repo, name, rev=head)
         if e.mode != _SYMLINK
     ]
+    for entry in entries:
+        check_file_name(entry.path)
     blobs = history.read_blobs(repo, [e.blob for e in entries])
     settings = {e.path: blobs[e.blob] for e in entries if e.path in SETTINGS_FILES}
     prefix = THEME + "/"
@@ -71,6 +74,7 @@ def working_site_files(root: Path) -> SiteFiles:
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in sorted(filenames):
             relative = (Path(dirpath) / name).relative_to(root).as_posix()
+            check_file_name(relative)
             data = read_inside(root, relative)
             if data is not None and not name.startswith("."):
                 theme[relative.removeprefix(THEME + "/")] = data
