@@ -26,6 +26,7 @@ from .content import Asset, Post, Source, active_file_problem, parse_post, read_
 from .errors import RedraftError
 from .markdown import PLUGINS
 from .pages import outputs
+from .site_files import committed_site_files
 
 ERROR, WARNING = "error", "warning"
 
@@ -52,9 +53,10 @@ def check_site(root: Path) -> list[Problem]:
     cannot be read, a folder that is not a git repository, a repository without commits.
     """
     root = root.resolve()
-    settings = load_settings(root)
     repo, head = history.open_for_build(root, drafts=False, allow_shallow=True)
-    assert repo is not None  # open_for_build raises rather than return no repository
+    assert repo is not None and head is not None  # open_for_build raises instead
+    # What a plain build publishes: the committed settings, like the committed posts.
+    settings = load_settings(root, files=committed_site_files(repo, head).settings)
     problems = _clone_problems(repo)
     inventory = read_inventory(repo, head, settings, drafts=False)
     parsed = []
