@@ -8,6 +8,7 @@ is a site redraft built, and the one rename that replaces the old site.
 
 from __future__ import annotations
 
+import errno
 import glob
 import json
 import os
@@ -125,12 +126,20 @@ def fresh_folder(target: Path) -> Iterator[Path]:
         shutil.rmtree(retired, ignore_errors=True)
     except OSError as exc:
         shutil.rmtree(fresh, ignore_errors=True)
+        if exc.errno not in _WRITE_ERRORS:
+            raise
         raise _write_error(target, exc) from None
     except BaseException:
         shutil.rmtree(fresh, ignore_errors=True)
         raise
 
 
+# Why writing a site can fail, as opposed to a bug or a missing input: these are one line.
+_WRITE_ERRORS = {
+    errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOTDIR,
+    errno.EISDIR, errno.EEXIST, errno.EBUSY, errno.EXDEV, errno.EIO, errno.EFBIG,
+    errno.ENAMETOOLONG, errno.EMLINK,
+}  # fmt: skip
 # Hidden folders a build keeps inside a mounted output folder while it writes.
 _STAGING = ".redraft-"
 
