@@ -501,3 +501,19 @@ def test_malformed_requests_get_an_error_response(blog, preview):
 
 def test_the_listen_backlog_takes_a_crowd():
     assert serve_module._Server.request_queue_size >= 128
+
+
+def test_the_preview_says_when_it_shows_uncommitted_settings(blog):
+    blog.write("posts/a.md", "# A\n\nWords.\n")
+    blog.commit("A", "2024-02-01T10:00:00+00:00")
+    settings = (blog.root / "pyproject.toml").read_text()
+    blog.write("pyproject.toml", settings.replace("Test notebook", "Renamed notebook"))
+    lines: list[str] = []
+    preview = Preview(blog.root, port=0, report=lambda line, error: lines.append(line))
+    try:
+        preview.start()
+        assert "Renamed notebook" in fetch(preview, "/")[1]
+    finally:
+        preview.stop()
+    assert any("previewing uncommitted settings or theme changes (pyproject.toml)" in line
+               for line in lines), lines  # fmt: skip

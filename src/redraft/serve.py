@@ -205,6 +205,11 @@ class Preview:
                 f"built {plural(result.posts, 'post')} ({plural(result.files, 'file')}) "
                 f"in {elapsed:.2f} s"
             )
+            if result.site_changes:
+                shown = ", ".join(result.site_changes[:3])
+                more = len(result.site_changes) - 3
+                shown += f" and {more} more" if more > 0 else ""
+                outcome += f"; previewing uncommitted settings or theme changes ({shown})"
         else:
             outcome = f"build failed: {' '.join(error.split())}"
         cause = _describe(changed, self.root)
