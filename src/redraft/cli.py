@@ -6,6 +6,7 @@ Every command turns a RedraftError into one line on stderr and exit status 1.
 from __future__ import annotations
 
 import functools
+import os
 import signal
 import sys
 import time
@@ -20,7 +21,7 @@ from ._version import __version__
 from .authoring import new_post, post_history
 from .build import build_site, remove_build_products
 from .check import ERROR, check_site, summary
-from .diffs import terminal_text
+from .diffs import as_text, plain_style
 from .errors import RedraftError
 from .scaffold import IGNORED, PUBLISHED_BRANCH, init_site
 from .serve import serve as serve_preview
@@ -172,7 +173,16 @@ def history_command(root: Path, path: Path, show_diff: bool) -> None:
             f"{revision.commit.author}  {counts:>11}  {revision.commit.subject}{marker}"
         )
         if show_diff and diff:
-            click.echo(terminal_text(diff, click.style))
+            # Colour on a terminal; piped or written to a file, the changes are marked in text.
+            coloured = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+            click.echo(as_text(diff, _coloured if coloured else plain_style) + "\n")
+
+
+def _coloured(kind: str, text: str) -> str:
+    """A change marked in colour, for a terminal."""
+    if kind == "ins":
+        return click.style(text, fg="green", underline=True)
+    return click.style(text, fg="red", strikethrough=True)
 
 
 def _shell_quote(text: str) -> str:

@@ -7,8 +7,11 @@ survive renames; every timestamp comes from the trail, so the same commit gives 
 from __future__ import annotations
 
 import datetime as dt
+import html
+import re
 import uuid
 from collections.abc import Sequence
+from urllib.parse import urljoin
 
 from feedgen.feed import FeedGenerator
 
@@ -17,6 +20,8 @@ from .config import Settings
 from .views import PostView
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+# href and src attributes in rendered HTML (the renderer always double-quotes them).
+_ADDRESS = re.compile(r'\b(href|src)="([^"]*)"')
 _NAMESPACE = uuid.UUID("6f1d2a4e-2b0c-4f6e-9a57-1d0c5e7b3a21")
 
 
@@ -54,7 +59,8 @@ def site_feed(views: Sequence[PostView], settings: Settings, bodies: dict[str, s
         entry.author({"name": settings.author})
         if view.summary:
             entry.summary(view.summary)
-        entry.content(bodies[post.url], type="html")
+        page = urls.absolute(settings.base_url, post.url)
+        entry.content(absolute_links(bodies[post.url], page), type="html")
         for tag in post.tags:
             entry.category(term=tag)
     return bytes(feed.atom_str(pretty=True))
@@ -70,6 +76,7 @@ def revision_feed(view: PostView, settings: Settings, changes: dict[str, str]) -
         urls.absolute(settings.base_url, (view.history_url)),
     )
     feed.id(post_id(view) + ":revisions")
+    feed.subtitle(f"Every change to “{post.title}”: {view.count}.")
     counting = [r for r in view.revisions if r.revision.counts]
     feed.updated(counting[0].revision.date if counting else post.updated or _EPOCH)
     for item in reversed(counting):
@@ -81,8 +88,18 @@ def revision_feed(view: PostView, settings: Settings, changes: dict[str, str]) -
         entry.published(revision.date)
         entry.updated(revision.date)
         entry.author({"name": revision.commit.author})
-        entry.content(changes[revision.commit.sha], type="html")
+        page = urls.absolute(settings.base_url, item.url)
+        entry.content(absolute_links(changes[revision.commit.sha], page), type="html")
     return bytes(feed.atom_str(pretty=True))
+
+
+def absolute_links(markup: str, page: str) -> str:
+    """Feed content with every link and image address absolute, resolved against the page the
+    content comes from: a feed reader resolves '#heading' against the feed, not the page."""
+    return _ADDRESS.sub(
+        lambda m: f'{m.group(1)}="{html.escape(urljoin(page, html.unescape(m.group(2))))}"',
+        markup,
+    )
 
 
 def _feed(settings: Settings, title: str, self_url: str, home: str) -> FeedGenerator:

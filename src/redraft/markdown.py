@@ -25,15 +25,15 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
+from . import words
 from .urls import slugify
 
 # Bump when the HTML this module produces changes, so cached renders are not reused.
-RENDERER_VERSION = "3"
+RENDERER_VERSION = "4"
 # The Markdown dialect posts are written in (`redraft check` parses posts with it too).
 PLUGINS = ["table", "footnotes", "strikethrough", "task_lists", "math", "def_list", "mark"]
 _UNKNOWN_COMMAND = re.compile(r">(\\[A-Za-z]+)<")  # latex2mathml passes unknown commands through
 _CAPTIONED_IMAGE = re.compile(r'<img src="[^"]*" alt="[^"]*" title="([^"]*)" loading="lazy">')
-_WORD = re.compile(r"\w+(?:[-'’]\w+)*")
 
 
 @dataclass(frozen=True)
@@ -73,12 +73,8 @@ def render_markdown(
         html=body,
         toc=toc,
         first_paragraph=_first_paragraph(body),
-        words=count_words(text),
+        words=words.count_html(body),
     )
-
-
-def count_words(text: str) -> int:
-    return len(_WORD.findall(text))
 
 
 def _heading_id(token: dict[str, Any], index: int) -> str:

@@ -8,7 +8,8 @@ depends on:
 - tag: the posts with one tag;
 - post: one post and its trail (its page, history page, revision feed);
 - revision: one revision of a post (its snapshot);
-- former: one address a post had before a rename (a redirect);
+- former: one address a post had before a rename (a redirect, and the post's revision feed, so
+  its subscribers are not lost);
 - static: one theme file; asset: one file beside a post.
 
 Markdown is rendered here only, through the cache: each distinct blob once, each diff once.
@@ -38,8 +39,8 @@ from . import feeds, history, output, theme, urls
 from ._version import __version__
 from .cache import Cache, PageRecord, cache_key
 from .config import Settings
-from .content import COMMITTED, Asset, Post, Source, parse_post
-from .diffs import DIFF_VERSION, WordDiff, word_diff
+from .content import Asset, Post, parse_revision
+from .diffs import DIFF_VERSION, WordDiff, front_matter_notes, rendered_diff
 from .errors import RedraftError
 from .markdown import RENDERER_VERSION, MarkupError, Rendered, render_markdown
 from .output import Writer
@@ -106,6 +107,13 @@ OUTPUTS: tuple[Output, ...] = (
     ),
     Output("topic", "tag", urls.tag, _template("tag.html")),
     Output("redirect", "former", _same, _template("redirect.html")),
+    Output(
+        "former revision feed",
+        "former",
+        urls.post_feed,
+        lambda env, c: c["target_feed"],
+        when=lambda c: c["target_feed"] is not None,
+    ),
     Output("post file", "asset", _same, lambda env, c: c["data"]),
     Output("theme file", "static", urls.static, lambda env, c: c["data"]),
     Output("post", "post", _same, _template("post.html")),
@@ -173,7 +181,13 @@ def write_site(
     for tag, tagged in _by_tag(views).items():
         _write(writer, env, "tag", (tag,), {**site, "tag": tag, "views": tagged})
     for former, target in _redirects(views).items():
-        _write(writer, env, "former", (former,), {**site, "target": target})
+        # Feed readers do not follow a redirect page: the post's feed is served here too, the
+        # same bytes (same entry ids, its self link naming the new address).
+        feed = folder / urls.file_of(urls.post_feed(target))
+        target_feed = feed.read_bytes() if feed.is_file() else None
+        _write(
+            writer, env, "former", (former,), {**site, "target": target, "target_feed": target_feed}
+        )
     for asset in assets:
         _write(writer, env, "asset", (asset.path,), {"data": asset.data})
     for name, data in theme.static_files(settings.source).items():
@@ -423,15 +437,23 @@ class _PostPages:
         for revision, before, after in history.revision_texts(self.repo, post.trail, blobs):
             diff, words = None, 0
             if after is not None:
-                diff = self._diff(revision, before, after)
-                snapshot = _snapshot_post(revision, after, post.source, self.settings)
+                snapshot = parse_revision(revision.blob, after, post.source, self.settings.zone)
+                earlier = (
+                    parse_revision(revision.old_blob, before, post.source, self.settings.zone)
+                    if revision.old_blob
+                    else None
+                )
                 snapshots[revision.commit.sha] = snapshot
+                diff = self._diff(earlier, snapshot)
                 # Rendered now (and kept in the memo for its page): its word count comes with it.
                 words = self.render(snapshot).words
             item = self._revision_view(post, revision, diff, words)
-            if diff:
+            if diff and revision.kind == "added":
+                # A feed entry for a first version shows the post, not a diff of nothing.
+                changes[revision.commit.sha] = self.render(snapshot).html
+            elif diff:
                 changes[revision.commit.sha] = theme.render_page(
-                    self.env, "diff.html", item=item, commit=None
+                    self.env, "diff.html", item=item, feed=True, commit=None
                 )
             items.append(item)
         return items[::-1], snapshots, changes
@@ -451,11 +473,15 @@ class _PostPages:
             words=words,
         )
 
-    def _diff(self, revision: history.Revision, before: str, after: str) -> WordDiff:
-        key = cache_key("diff", DIFF_VERSION, revision.old_blob, revision.blob)
+    def _diff(self, before: Post | None, after: Post) -> WordDiff:
+        """What changed from `before` (None: nothing) to `after`, as the page shows it."""
+        old_html = self.render(before).html if before else ""
+        new_html = self.render(after).html
+        notes = front_matter_notes(before, after) if before else ()
+        key = cache_key("diff", DIFF_VERSION, old_html, new_html, *notes)
         diff = self.cache.diff(key)
         if diff is None:
-            diff = word_diff(before, after)
+            diff = rendered_diff(old_html, new_html, notes)
             self.cache.put(key, diff)
         return diff
 
@@ -477,16 +503,3 @@ class _PostPages:
 
 def _former_urls(post: Post) -> tuple[str, ...]:
     return tuple(sorted({urls.post(r.path) for r in post.trail.revisions} - {post.url}))
-
-
-def _snapshot_post(revision: history.Revision, text: str, current: str, settings: Settings) -> Post:
-    """The post as it was; an old revision whose front matter no longer parses shows as text.
-
-    Its links and images are resolved from the post's current path: the site holds the files of
-    HEAD, so an image that moved along with the post is found where it is now.
-    """
-    source = Source(current, text.encode("utf-8"), revision.blob, COMMITTED)
-    try:
-        return parse_post(source, zone=settings.zone)
-    except RedraftError:
-        return Post(source=current, url=urls.post(current), title="", body=text, blob=revision.blob)

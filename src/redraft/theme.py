@@ -17,6 +17,8 @@ from pygments.formatters import HtmlFormatter
 
 from . import urls
 from .config import Settings
+from .counts import strip_markers
+from .diffs import inline_styles
 from .errors import RedraftError
 
 
@@ -37,6 +39,9 @@ def template_environment(settings: Settings) -> jinja2.Environment:
     env.filters["day"] = lambda d: display_date(d, settings) if d else ""
     env.filters["thousands"] = lambda n: f"{n:,}"
     env.filters["tag_url"] = urls.tag
+    env.filters["page_url"] = urls.post
+    env.filters["inline_styles"] = inline_styles
+    env.filters["subject"] = lambda text: strip_markers(text, settings.minor_markers)
     env.globals["site"] = settings
     env.globals["urls"] = urls
     return env
