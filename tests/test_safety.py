@@ -293,7 +293,8 @@ def test_hostile_history_is_escaped_in_every_page_and_feed(blog):
     assert HOSTILE in parse_html(site / "index.html").text
 
     feeds = sorted(site.rglob("*.xml"))
-    assert len(feeds) == 3  # site feed, sitemap, the post's revision feed
+    # Site feed, sitemap, the post's revision feed, and that feed again at its former address.
+    assert len(feeds) == 4
     for path in feeds:
         ET.fromstring(path.read_bytes())  # well-formed, or this raises
         if path.name != "feed.xml":

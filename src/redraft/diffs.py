@@ -31,6 +31,15 @@ DIFF_VERSION = "2"
 _MATCH_LIMIT = 4_000_000
 # Container elements whose children must be elements: a deletion's text cannot stand there.
 _CONTAINERS = frozenset(["ul", "ol", "dl", "table", "thead", "tbody", "tfoot", "tr", "colgroup"])
+_EMBEDS = frozenset(["iframe", "object", "embed", "frame", "base", "meta", "link"])
+_HANDLER = re.compile(r"""\s+on[\w-]+\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+)""", re.IGNORECASE)
+_SCRIPT_ADDRESS = re.compile(
+    r"""\b(href|src|action|formaction|xlink:href)\s*=\s*(?:"\s*javascript:[^"]*"|'\s*javascript:[^']*'|javascript:[^\s>]*)""",
+    re.IGNORECASE,
+)
+_ID = re.compile(r"""\s+id\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+)""", re.IGNORECASE)
+_HEADING_TAG = re.compile(r"<(/?)h([1-6])\b")
+_Opcode = tuple[str, int, int, int, int]  # as difflib's get_opcodes gives them
 _HEADINGS = frozenset(["h1", "h2", "h3", "h4", "h5", "h6"])
 
 
@@ -124,7 +133,15 @@ def split_blocks(markup: str) -> list[str]:
     blocks: list[str] = []
     current: list[str] = []
     depth = 0
-    for segment in words.segments(markup):
+    in_anchor = False  # a heading's '#' link: a page's own navigation, not its words
+    for segment in map(_inert, words.segments(markup)):
+        if segment.kind == "tag" and words.tag_name(segment.raw) == "a":
+            closing = segment.raw.startswith("</")
+            if in_anchor or 'class="anchor"' in segment.raw:
+                in_anchor = not closing
+                continue
+        if in_anchor:
+            continue
         if depth == 0 and not current and segment.kind == "text" and not segment.text.strip():
             continue
         current.append(segment.raw)
@@ -141,7 +158,22 @@ def split_blocks(markup: str) -> list[str]:
     return blocks
 
 
-def _opcodes(old: list[str], new: list[str]) -> list[tuple[str, int, int, int, int]]:
+def _inert(segment: Token) -> Token:
+    """A post's own HTML made inert for the history page, which never runs what a revision
+    held: scripts, styles and embedded frames are left out, event handlers and javascript:
+    addresses dropped. The post's page and snapshots show the HTML as written."""
+    if segment.kind == "atom" and words.tag_name(segment.raw) in ("script", "style"):
+        return Token("text", "", "")
+    if segment.kind != "tag":
+        return segment
+    if words.tag_name(segment.raw) in _EMBEDS:
+        return Token("text", "", "")
+    # Ids are dropped too: the page holding the diff has its own, and many revisions' headings.
+    raw = _ID.sub("", _HANDLER.sub("", segment.raw))
+    return Token("tag", _SCRIPT_ADDRESS.sub(r'\1="#"', raw), "")
+
+
+def _opcodes(old: list[str], new: list[str]) -> list[_Opcode]:
     """difflib opcodes between two lists, matched within a bound of work.
 
     The common head and tail are matched first; the middle goes to SequenceMatcher when it is
@@ -162,12 +194,12 @@ def _opcodes(old: list[str], new: list[str]) -> list[tuple[str, int, int, int, i
     return _merged(codes)
 
 
-def _middle(old: list[str], new: list[str]) -> list[tuple[str, int, int, int, int]]:
+def _middle(old: list[str], new: list[str]) -> list[_Opcode]:
     if not old or not new:
         return [("replace", 0, len(old), 0, len(new))]
     if len(old) * len(new) <= _MATCH_LIMIT:
-        return SequenceMatcher(None, old, new, autojunk=False).get_opcodes()
-    codes: list[tuple[str, int, int, int, int]] = []
+        return [code for code in SequenceMatcher(None, old, new, autojunk=False).get_opcodes()]
+    codes: list[_Opcode] = []
     i = j = 0
     for a, b in _patience_anchors(old, new):
         codes.append(("replace", i, a, j, b))
@@ -210,8 +242,8 @@ def _patience_anchors(old: list[str], new: list[str]) -> list[tuple[int, int]]:
     return chain[::-1]
 
 
-def _merged(codes: list[tuple[str, int, int, int, int]]) -> list[tuple[str, int, int, int, int]]:
-    merged: list[tuple[str, int, int, int, int]] = []
+def _merged(codes: list[_Opcode]) -> list[_Opcode]:
+    merged: list[_Opcode] = []
     for code in codes:
         if code[1] == code[2] and code[3] == code[4]:
             continue
@@ -272,10 +304,9 @@ def _word_diff(old: Sequence[Token], new: Sequence[Token]) -> tuple[Block, int, 
     """One block with its changed words marked inside the new block's markup."""
     a = [t.raw if t.kind != "text" else t.text for t in old]
     b = [t.raw if t.kind != "text" else t.text for t in new]
-    if len(a) * len(b) > _MATCH_LIMIT:
-        codes = [("replace", 0, len(a), 0, len(b))]
-    else:
-        codes = SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+    codes: list[_Opcode] = [("replace", 0, len(a), 0, len(b))]
+    if len(a) * len(b) <= _MATCH_LIMIT:
+        codes = [code for code in SequenceMatcher(None, a, b, autojunk=False).get_opcodes()]
     out: list[str] = []
     text: list[str] = []
     stack: list[str] = []  # elements open at this point of the new block
@@ -285,20 +316,21 @@ def _word_diff(old: Sequence[Token], new: Sequence[Token]) -> tuple[Block, int, 
             for token in new[j1:j2]:
                 out.append(token.raw)
                 _track(stack, token)
-            text.append(_block_text(new[j1:j2]))
+            text.append(_text_of(new[j1:j2]))
             continue
         gone = old[i1:i2]
-        if _words(gone) or any(t.kind == "atom" for t in gone):
+        # Any character counts as a change to show (a comma too); only words count in numbers.
+        if any(t.kind == "atom" or (t.kind == "text" and t.text.strip()) for t in gone):
             removed += _words(gone)
             out.append(_deletion(gone, stack))
-            text.append(_wrap("del", _block_text(gone)))
+            text.append(_wrap("del", _text_of(gone)))
         came = new[j1:j2]
         added += _words(came)
         out.append(_marked(came, "ins"))
         for token in came:
             _track(stack, token)
-        text.append(_wrap("ins", _block_text(came)))
-    return Block("changed", "".join(out), "".join(text)), added, removed
+        text.append(_wrap("ins", _text_of(came)))
+    return Block("changed", "".join(out), _tidy("".join(text))), added, removed
 
 
 def _track(stack: list[str], token: Token) -> None:
@@ -378,18 +410,23 @@ def _wrap(kind: str, text: str) -> str:
 
 def _block_text(run: Sequence[Token]) -> str:
     """Tokens as plain text: headings keep their #, list items their dash, paragraphs a line."""
+    return _tidy(_text_of(run))
+
+
+def _tidy(text: str) -> str:
+    return "\n".join(line.rstrip() for line in text.strip("\n").splitlines())
+
+
+def _text_of(run: Sequence[Token]) -> str:
+    """`_block_text` for a part of a block: spaces kept as they are."""
     out: list[str] = []
-    in_anchor = False  # a heading's '#' link is not text
     for token in run:
         if token.kind != "tag":
-            if not in_anchor:
-                out.append(token.text)
+            out.append(token.text)
             continue
         name = words.tag_name(token.raw)
         closing = token.raw.startswith("</")
-        if name == "a":
-            in_anchor = not closing and 'class="anchor"' in token.raw
-        elif name in _HEADINGS and not closing:
+        if name in _HEADINGS and not closing:
             out.append("#" * int(name[1]) + " ")
         elif name == "li" and not closing:
             out.append("- ")
@@ -397,7 +434,7 @@ def _block_text(run: Sequence[Token]) -> str:
             out.append("\n")
         elif name in ("td", "th") and closing:
             out.append(" | ")
-    return "\n".join(line.rstrip() for line in "".join(out).strip("\n").splitlines())
+    return "".join(out)
 
 
 def _fold(entries: list[_Entry]) -> list[_Entry | Block]:
@@ -468,6 +505,11 @@ def _shown(value: object) -> str:
     if isinstance(value, tuple | list):
         return ", ".join(f"“{v}”" for v in value)
     return f"“{value}”"
+
+
+def nested_headings(markup: str) -> str:
+    """Diff HTML with its headings one level down, to sit under the heading of its revision."""
+    return _HEADING_TAG.sub(lambda m: f"<{m.group(1)}h{min(6, int(m.group(2)) + 1)}", markup)
 
 
 def inline_styles(markup: str) -> str:

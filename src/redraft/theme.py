@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 from importlib.resources import files
 from pathlib import Path
+from urllib.parse import unquote
 
 import jinja2
 from pygments.formatters import HtmlFormatter
@@ -18,7 +19,7 @@ from pygments.formatters import HtmlFormatter
 from . import urls
 from .config import Settings
 from .counts import strip_markers
-from .diffs import inline_styles
+from .diffs import inline_styles, nested_headings
 from .errors import RedraftError
 
 
@@ -40,7 +41,10 @@ def template_environment(settings: Settings) -> jinja2.Environment:
     env.filters["thousands"] = lambda n: f"{n:,}"
     env.filters["tag_url"] = urls.tag
     env.filters["page_url"] = urls.post
+    # An address as a reader reads it, not percent-encoded: '/posts/with space/'.
+    env.filters["shown_url"] = lambda path: unquote(urls.link(settings.base_path, str(path)))
     env.filters["inline_styles"] = inline_styles
+    env.filters["nested_headings"] = nested_headings
     env.filters["subject"] = lambda text: strip_markers(text, settings.minor_markers)
     env.globals["site"] = settings
     env.globals["urls"] = urls

@@ -138,8 +138,8 @@ def timeline(view: PostView, width: int = 640, height: int = 200) -> Timeline | 
         for x, r in zip(xs, revisions, strict=True)
     )
     y_ticks = tuple(
-        (round(bottom - step / 4 * (bottom - top), 1), f"{scale * step // 4:,}")
-        for step in range(5)
+        (round(bottom - share * (bottom - top), 1), f"{round(scale * share):,}")
+        for share in (0, 0.5, 1)
     )
     first, last = _moment(revisions[0]), _moment(revisions[-1])
     x_ticks = ((float(left), first, "start"), (float(right), last, "end"))
@@ -167,11 +167,11 @@ def _moment(item: RevisionView) -> dt.datetime:
 
 
 def _nice_ceiling(value: int) -> int:
-    """The axis top: 1, 2 or 5 times a power of ten, at least `value`, divisible by 4."""
-    magnitude = 10 ** max(0, len(str(max(value, 1))) - 1)
+    """The axis top: 1, 2 or 5 times a power of ten (at least 10), at least `value`."""
+    magnitude = int("1" + "0" * max(0, len(str(max(value, 1))) - 1))
     for step in (1, 2, 5, 10):
         if step * magnitude >= value:
-            return max(4, step * magnitude)
+            return max(10, step * magnitude)
     return 10 * magnitude
 
 

@@ -1,0 +1,204 @@
+"""What readers see of a living document's history: rendered diffs, one count, the chart, feeds."""
+
+import re
+import xml.etree.ElementTree as ET
+
+import feedparser
+import pytest
+from click.testing import CliRunner
+
+from conftest import parse_html
+from redraft.cli import main
+from redraft.diffs import as_text, rendered_diff
+
+FRONT = "---\ntitle: {title}\ntags: [career]\n---\n\n"
+V1 = """Intro paragraph about careers.
+
+## Staff engineering
+
+- Write things down
+- Review designs
+
+See [the notes](#staff-engineering) and a footnote.[^1]
+
+[^1]: The footnote text.
+"""
+V2 = V1.replace("- Review designs", "- Review designs\n- Mentor people") + (
+    "\n## Management\n\nManagers multiply the work of others.\n"
+)
+V3 = V2.replace("Managers multiply", "Managers amplify")
+V4 = V3.replace("careers.", "careers!")  # one character, a minor fix
+V5 = V4.replace("Intro paragraph", "Opening paragraph")
+
+
+@pytest.fixture
+def career(blog):
+    """'Career thoughts': five revisions (two on one day, one minor) and a move."""
+    blog.write("posts/career.md", FRONT.format(title="Career notes") + V1)
+    shas = {"v1": blog.commit("First notes", "2024-01-10T09:00:00+00:00")}
+    blog.write("posts/career.md", FRONT.format(title="Career thoughts") + V2)
+    shas["v2"] = blog.commit("Add management", "2024-03-01T09:00:00+00:00")
+    blog.write("posts/career.md", FRONT.format(title="Career thoughts") + V3)
+    shas["v3"] = blog.commit("Sharper verb", "2024-03-01T15:00:00+00:00")
+    blog.write("posts/career.md", FRONT.format(title="Career thoughts") + V4)
+    shas["v4"] = blog.commit("Punctuation [minor]", "2024-04-01T09:00:00+00:00")
+    blog.git("mv", "posts/career.md", "posts/career-thoughts.md")
+    shas["move"] = blog.commit("Move the page", "2024-05-01T09:00:00+00:00")
+    blog.write("posts/career-thoughts.md", FRONT.format(title="Career thoughts") + V5)
+    shas["v5"] = blog.commit("Reword the opening", "2024-06-01T09:00:00+00:00")
+    blog.shas = shas
+    return blog
+
+
+def _revision(page_path, short):
+    """The HTML of one revision's entry on a history page."""
+    text = page_path.read_text()
+    start = text.rindex('<li class="revision', 0, text.index(f'id="r-{short}"'))
+    end = text.find('<li class="revision', start + 1)
+    return text[start : end if end > 0 else len(text)]
+
+
+def test_diffs_show_the_page_not_its_markdown(career):
+    site = career.build()
+    history = site / "posts/career-thoughts/history/index.html"
+    added = _revision(history, career.shas["v2"][:7])
+    # A heading is a heading, a list item an item, and the front matter is never text.
+    # (one level down, under the revision's own heading)
+    assert "<h3><ins>Management</ins></h3>" in added
+    assert "<li><ins>Mentor people</ins></li>" in added
+    assert "---" not in added and "title:" not in added and "## " not in added
+    assert "Title changed from “Career notes” to “Career thoughts”" in added
+    assert '+9</span> <span class="removed">−0</span> words' in added
+
+
+def test_a_changed_word_is_marked_and_counted_once_each_way(career):
+    history = career.build() / "posts/career-thoughts/history/index.html"
+    entry = _revision(history, career.shas["v3"][:7])
+    assert "<del>multiply</del>" in entry and "<ins>amplify</ins>" in entry
+    assert re.search(r"\+1</span> <span class=\"removed\">−1</span> words", entry)
+    minor = _revision(history, career.shas["v4"][:7])
+    # A changed mark is shown, though no word changed.
+    assert "<ins>!</ins>" in minor and "<del>.</del>" in minor
+    assert "punctuation or formatting, no words" in minor
+
+
+def test_one_changed_letter_marks_its_word_and_counts_it():
+    diff = rendered_diff("<p>The colour red.</p>\n", "<p>The color red.</p>\n")
+    assert (diff.added, diff.removed) == (1, 1)
+    assert diff.blocks[0].html == "<p>The <del>colour</del><ins>color</ins> red.</p>"
+
+
+def test_one_count_everywhere(career):
+    site = career.build()
+    expected = "5 revisions (1 minor) · moved once"
+    post = parse_html(site / "posts/career-thoughts/index.html")
+    assert expected in post.text
+    assert post.json_ld[0]["version"] == 5
+    history = parse_html(site / "posts/career-thoughts/history/index.html")
+    assert f"{expected}, newest first" in history.text
+    caption = next(t for t in post.texts("p") + [post.text] if "Changed over time" in t)
+    assert expected in caption
+    assert expected in parse_html(site / "index.html").text
+    feed = feedparser.parse((site / "posts/career-thoughts/feed.xml").read_bytes())
+    assert expected in feed.feed.subtitle
+    # The history lists the same revisions the count names, plus the move.
+    assert len(history.texts("h2")) == 6
+    assert len(feed.entries) == 4  # the minor one has none
+
+
+def test_words_add_up_across_revisions(career):
+    site = career.build()
+    history = site / "posts/career-thoughts/history/index.html"
+    text = history.read_text()
+    counts = re.findall(r'class="added">\+(\d+)</span> <span class="removed">−(\d+)', text)
+    words = []
+    for short in [career.shas[k][:7] for k in ("v1", "v2", "v3", "v4", "v5")]:
+        snapshot = parse_html(site / f"posts/career-thoughts/history/{short}/index.html")
+        words.append(int(re.search(r"(\d+) words", snapshot.text).group(1)))
+    # Newest first on the page: v5, v4 (minor), v3, v2; v1 is the first version.
+    changes = [(int(a), int(r)) for a, r in counts][::-1]
+    for before, after, (added, removed) in zip(words[:-1], words[1:], changes, strict=True):
+        assert before + added - removed == after
+
+
+def test_latest_substantive_changes_are_open_and_minor_ones_folded(career):
+    history = career.build() / "posts/career-thoughts/history/index.html"
+    assert '<details class="changes" open>' in _revision(history, career.shas["v5"][:7])
+    minor = _revision(history, career.shas["v4"][:7])
+    assert "revision-minor" in minor and '<details class="changes">' in minor
+    assert "[minor]" not in parse_html(history).texts("h2")[1]
+    assert "Moved from /posts/career/ to /posts/career-thoughts/." in parse_html(history).text
+
+
+def test_chart_has_axes_from_zero_dates_and_a_table(career):
+    post = (career.build() / "posts/career-thoughts/index.html").read_text()
+    svg = post[post.index("<svg") : post.index("</svg>")]
+    assert re.search(r">0</text>", svg) and ">words</text>" in svg
+    assert "10 January 2024</text>" in svg and "1 June 2024</text>" in svg
+    xs = [float(x) for x in re.findall(r'<circle cx="([\d.]+)"', svg)]
+    assert len(xs) == 5 and len(set(xs)) == 5  # the two revisions of 1 March stay apart
+    links = re.findall(r'<a href="(/posts/career-thoughts/history/\w+/)"', svg)
+    assert len(links) == 5
+    table = post[post.index('<details class="timeline-data">') :]
+    assert table.index("Reword the opening") < table.index("First notes")
+
+
+def test_revision_feed_reads_well_without_the_site(career):
+    site = career.build()
+    raw = (site / "posts/career-thoughts/feed.xml").read_bytes()
+    feed = feedparser.parse(raw)
+    assert not feed.bozo
+    newest, first = feed.entries[0], feed.entries[-1]
+    body = newest.content[0].value
+    assert "<ins" in body and "background" in body  # styled inline, not by the site's CSS
+    entry_xml = ET.fromstring(raw).findall("{http://www.w3.org/2005/Atom}entry")
+    for entry in entry_xml:
+        content = entry.find("{http://www.w3.org/2005/Atom}content").text
+        for address in re.findall(r'(?:href|src)="([^"]*)"', content):
+            assert address.startswith("https://example.org/"), address
+    # The first version's entry is the post itself, not a diff of nothing.
+    assert "<ins" not in first.content[0].value and "Intro paragraph" in first.content[0].value
+
+
+def test_former_feed_address_keeps_its_subscribers(career):
+    site = career.build()
+    old = feedparser.parse((site / "posts/career/feed.xml").read_bytes())
+    new = feedparser.parse((site / "posts/career-thoughts/feed.xml").read_bytes())
+    assert [e.id for e in old.entries] == [e.id for e in new.entries]
+    self_links = [ln.href for ln in old.feed.links if ln.rel == "self"]
+    assert self_links == ["https://example.org/posts/career-thoughts/feed.xml"]
+
+
+def test_newest_snapshot_does_not_contradict_itself(career):
+    site = career.build()
+    newest = parse_html(site / f"posts/career-thoughts/history/{career.shas['v5'][:7]}/index.html")
+    assert "This is the latest version" in newest.text
+    assert "Newest version" not in newest.text and "Read the latest version" not in newest.text
+
+
+def test_a_post_published_once_shows_no_history_to_speak_of(blog):
+    blog.write("posts/once.md", "# Once\n\nWritten once.\n")
+    blog.commit("Write once", "2024-02-01T09:00:00+00:00")
+    site = blog.build()
+    post = parse_html(site / "posts/once/index.html")
+    assert "revision" not in post.text and post.link("version-history") is None
+    history = parse_html(site / "posts/once/history/index.html")
+    assert "Published once, never revised." in history.text
+    assert not history.texts("ins")
+
+
+def test_history_diff_without_a_terminal_marks_changes_in_text(career):
+    args = ["history", "--root", str(career.root), "posts/career-thoughts.md", "--diff"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert "[-multiply-]{+amplify+}" in result.output
+    assert "[-Intro-]{+Opening+}" in result.output
+    assert "\x1b[" not in result.output
+
+
+def test_a_reversed_long_post_is_diffed_whole():
+    paragraphs = [f"<p>Paragraph {n} of the long post.</p>" for n in range(3000)]
+    diff = rendered_diff("\n".join(paragraphs), "\n".join(reversed(paragraphs)))
+    assert diff.added == diff.removed
+    assert diff.added >= 2999 * 6  # all but one paragraph moved: removed and added
+    assert "{+" in as_text(diff) and "[-" in as_text(diff)
