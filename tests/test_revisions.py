@@ -2,6 +2,7 @@
 
 import re
 import xml.etree.ElementTree as ET
+from itertools import pairwise
 
 import feedparser
 import pytest
@@ -109,15 +110,16 @@ def test_one_count_everywhere(career):
 def test_words_add_up_across_revisions(career):
     site = career.build()
     history = site / "posts/career-thoughts/history/index.html"
-    text = history.read_text()
-    counts = re.findall(r'class="added">\+(\d+)</span> <span class="removed">−(\d+)', text)
     words = []
-    for short in [career.shas[k][:7] for k in ("v1", "v2", "v3", "v4", "v5")]:
+    for key in ("v1", "v2", "v3", "v4", "v5"):
+        short = career.shas[key][:7]
         snapshot = parse_html(site / f"posts/career-thoughts/history/{short}/index.html")
-        words.append(int(re.search(r"(\d+) words", snapshot.text).group(1)))
-    # Newest first on the page: v5, v4 (minor), v3, v2; v1 is the first version.
-    changes = [(int(a), int(r)) for a, r in counts][::-1]
-    for before, after, (added, removed) in zip(words[:-1], words[1:], changes, strict=True):
+        counted = re.search(
+            r'class="added">\+(\d+)</span> <span class="removed">−(\d+)', _revision(history, short)
+        )
+        added, removed = (int(counted[1]), int(counted[2])) if counted else (0, 0)
+        words.append((int(re.search(r"(\d+) words", snapshot.text).group(1)), added, removed))
+    for (before, _, _), (after, added, removed) in pairwise(words):
         assert before + added - removed == after
 
 
