@@ -204,3 +204,22 @@ def test_a_reversed_long_post_is_diffed_whole():
     assert diff.added == diff.removed
     assert diff.added >= 2999 * 6  # all but one paragraph moved: removed and added
     assert "{+" in as_text(diff) and "[-" in as_text(diff)
+
+
+def test_each_section_says_when_its_words_last_changed(career):
+    site = career.build()
+    text = (site / "posts/career-thoughts/index.html").read_text()
+    dates = dict(
+        re.findall(
+            r'<h2 id="([\w-]+)">.*?</h2>\s*<p class="section-date"><a href="([^"]+)">', text
+        )
+    )
+    history = "/posts/career-thoughts/history/"
+    assert dates == {
+        "staff-engineering": f"{history}#r-{career.shas['v2'][:7]}",
+        "management": f"{history}#r-{career.shas['v3'][:7]}",
+    }
+    # Each link leads to an entry of the history page.
+    page = (site / "posts/career-thoughts/history/index.html").read_text()
+    for link in dates.values():
+        assert f'id="{link.split("#")[1]}"' in page

@@ -14,6 +14,7 @@ neighbour's markup (lxml issue #350). Matching blocks first keeps each word diff
 
 from __future__ import annotations
 
+import hashlib
 import re
 from bisect import bisect_left
 from collections.abc import Callable, Sequence
@@ -39,6 +40,7 @@ _SCRIPT_ADDRESS = re.compile(
 )
 _ID = re.compile(r"""\s+id\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+)""", re.IGNORECASE)
 _HEADING_TAG = re.compile(r"<(/?)h([1-6])\b")
+_SECTION_HEADING = re.compile(r'<h2 id="([^"]+)"')
 _Opcode = tuple[str, int, int, int, int]  # as difflib's get_opcodes gives them
 _HEADINGS = frozenset(["h1", "h2", "h3", "h4", "h5", "h6"])
 
@@ -124,8 +126,9 @@ class _Entry:
         return self.new or self.old
 
 
-def split_blocks(markup: str) -> list[str]:
-    """Top-level elements of rendered HTML; the spaces between them are dropped.
+def split_blocks(markup: str, *, inert: bool = True) -> list[str]:
+    """Top-level elements of rendered HTML; the spaces between them are dropped. With `inert`,
+    as the history page shows them (see `_inert`), without heading anchors.
 
     Only tags are looked at (words are split later, in changed blocks only), so a 10 MB post
     splits in a moment.
@@ -134,8 +137,8 @@ def split_blocks(markup: str) -> list[str]:
     current: list[str] = []
     depth = 0
     in_anchor = False  # a heading's '#' link: a page's own navigation, not its words
-    for segment in map(_inert, words.segments(markup)):
-        if segment.kind == "tag" and words.tag_name(segment.raw) == "a":
+    for segment in map(_inert if inert else _same, words.segments(markup)):
+        if inert and segment.kind == "tag" and words.tag_name(segment.raw) == "a":
             closing = segment.raw.startswith("</")
             if in_anchor or 'class="anchor"' in segment.raw:
                 in_anchor = not closing
@@ -156,6 +159,28 @@ def split_blocks(markup: str) -> list[str]:
     if current:
         blocks.append("".join(current).rstrip())
     return blocks
+
+
+def _same(segment: Token) -> Token:
+    return segment
+
+
+def section_fingerprints(markup: str) -> dict[str, str]:
+    """A hash of each `##` section's HTML, by the section's heading id ('' for what precedes
+    the first): a section whose hash changed between two revisions had its words changed."""
+    parts: dict[str, list[str]] = {}
+    section = ""
+    for block in split_blocks(markup, inert=False):
+        heading = _SECTION_HEADING.match(block)
+        if heading:
+            section = heading.group(1)
+        elif block.startswith('<section class="footnotes"'):
+            section = "#footnotes"  # notes gathered at the end belong to no one section
+        parts.setdefault(section, []).append(block)
+    return {
+        name: hashlib.sha1("\0".join(blocks).encode("utf-8")).hexdigest()
+        for name, blocks in parts.items()
+    }
 
 
 def _inert(segment: Token) -> Token:

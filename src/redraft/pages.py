@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import re
 import signal
 import threading
 from collections import defaultdict
@@ -40,13 +41,21 @@ from ._version import __version__
 from .cache import Cache, PageRecord, cache_key
 from .config import Settings
 from .content import Asset, Post, parse_revision
-from .diffs import DIFF_VERSION, WordDiff, front_matter_notes, rendered_diff
+from .diffs import (
+    DIFF_VERSION,
+    WordDiff,
+    front_matter_notes,
+    rendered_diff,
+    section_fingerprints,
+)
 from .errors import RedraftError
 from .markdown import RENDERER_VERSION, MarkupError, Rendered, render_markdown
 from .output import Writer
 from .views import PostView, RevisionView, json_ld, timeline
 
 RECENTLY_REVISED = 5
+# A `##` heading as the renderer writes it, up to its end tag: section dates go after it.
+_SECTION_END = re.compile(r'<h2 id="([^"]+)">.*?</h2>\n?', re.DOTALL)
 # Below this many posts per core, starting worker processes costs more than it saves.
 POSTS_PER_WORKER = 100
 # Posts written as one batch, their history blobs read from git in one go (bounds memory).
@@ -373,7 +382,7 @@ class _PostPages:
 
     def write(self, post: Post, blobs: dict[str, bytes]) -> PostView:
         first_file = len(self.writer.written)
-        revisions, snapshots, changes = self._revisions(post, blobs)
+        revisions, snapshots, changes, sections = self._revisions(post, blobs)
         view = PostView(post, self.render(post), tuple(revisions), _former_urls(post))
         show_toc = (
             post.toc
@@ -389,6 +398,7 @@ class _PostPages:
             "timeline": timeline(view) if view.living else None,
             "show_toc": show_toc and len(view.rendered.toc) > 1,
             "changes": changes,
+            "body": self._dated_sections(view, sections) if view.living else view.rendered.html,
         }
         _write(self.writer, self.env, "post", (post.url,), context)
         self._write_snapshots(view, snapshots)
@@ -427,13 +437,16 @@ class _PostPages:
 
     def _revisions(
         self, post: Post, blobs: dict[str, bytes]
-    ) -> tuple[list[RevisionView], dict[str, Post], dict[str, str]]:
-        """History lines newest first, the snapshot posts by commit, and each diff as HTML."""
+    ) -> tuple[list[RevisionView], dict[str, Post], dict[str, str], dict[str, RevisionView]]:
+        """History lines newest first, the snapshot posts by commit, each diff as HTML, and the
+        revision that last changed each `##` section (by heading id)."""
         items: list[RevisionView] = []
         snapshots: dict[str, Post] = {}
         changes: dict[str, str] = {}
+        sections: dict[str, RevisionView] = {}
+        previous: dict[str, str] = {}
         if self.repo is None:  # a preview outside a repository: no post has a trail
-            return items, snapshots, changes
+            return items, snapshots, changes, sections
         for revision, before, after in history.revision_texts(self.repo, post.trail, blobs):
             diff, words = None, 0
             if after is not None:
@@ -448,6 +461,12 @@ class _PostPages:
                 # Rendered now (and kept in the memo for its page): its word count comes with it.
                 words = self.render(snapshot).words
             item = self._revision_view(post, revision, diff, words)
+            if after is not None:
+                fingerprints = section_fingerprints(self.render(snapshot).html)
+                if not revision.minor:  # a minor fix does not make a section new
+                    changed = {s for s, h in fingerprints.items() if previous.get(s) != h}
+                    sections.update(dict.fromkeys(changed, item))
+                previous = fingerprints
             if diff and revision.kind == "added":
                 # A feed entry for a first version shows the post, not a diff of nothing.
                 changes[revision.commit.sha] = self.render(snapshot).html
@@ -456,7 +475,19 @@ class _PostPages:
                     self.env, "diff.html", item=item, feed=True, commit=None
                 )
             items.append(item)
-        return items[::-1], snapshots, changes
+        return items[::-1], snapshots, changes, sections
+
+    def _dated_sections(self, view: PostView, sections: dict[str, RevisionView]) -> str:
+        """The post's HTML with, under each `##` heading, when its words last changed."""
+
+        def dated(match: re.Match[str]) -> str:
+            item = sections.get(match.group(1))
+            if item is None:
+                return match.group(0)
+            mark = theme.render_page(self.env, "section_date.html", view=view, item=item)
+            return match.group(0) + mark
+
+        return _SECTION_END.sub(dated, view.rendered.html)
 
     def _revision_view(
         self, post: Post, revision: history.Revision, diff: WordDiff | None, words: int
