@@ -210,9 +210,7 @@ def test_each_section_says_when_its_words_last_changed(career):
     site = career.build()
     text = (site / "posts/career-thoughts/index.html").read_text()
     dates = dict(
-        re.findall(
-            r'<h2 id="([\w-]+)">.*?</h2>\s*<p class="section-date"><a href="([^"]+)">', text
-        )
+        re.findall(r'<h2 id="([\w-]+)">.*?</h2>\s*<p class="section-date"><a href="([^"]+)">', text)
     )
     history = "/posts/career-thoughts/history/"
     assert dates == {
