@@ -221,3 +221,49 @@ def test_each_section_says_when_its_words_last_changed(career):
     page = (site / "posts/career-thoughts/history/index.html").read_text()
     for link in dates.values():
         assert f'id="{link.split("#")[1]}"' in page
+
+
+def test_recent_changes_list_every_substantive_revision_newest_first(career, monkeypatch):
+    import redraft.pages
+
+    career.write("posts/other.md", "# Other\n\nAnother page.\n")
+    career.commit("Add another page", "2024-05-15T09:00:00+00:00")
+    monkeypatch.setattr(redraft.pages, "CHANGES_PER_PAGE", 4)
+    site = career.build()
+    first = parse_html(site / "changes/index.html")
+    second = parse_html(site / "changes/page/2/index.html")
+    subjects = first.texts("p") + second.texts("p")
+    listed = [
+        s
+        for s in subjects
+        if s
+        in {
+            "Reword the opening",
+            "Add another page",
+            "Sharper verb",
+            "Add management",
+            "First notes",
+            "Punctuation",
+        }
+    ]
+    assert listed == [
+        "Reword the opening",
+        "Add another page",
+        "Sharper verb",
+        "Add management",
+        "First notes",
+    ]
+    assert first.link("next") == "/changes/page/2/" and second.link("prev") == "/changes/"
+    for anchor in first.anchors:
+        if "/history/#" in anchor.get("href", ""):
+            page, fragment = anchor["href"].split("#")
+            assert f'id="{fragment}"' in (site / page.lstrip("/") / "index.html").read_text()
+    feed = feedparser.parse((site / "changes/feed.xml").read_bytes())
+    assert not feed.bozo
+    assert [e.title for e in feed.entries][:2] == [
+        "Career thoughts: Reword the opening",
+        "Other: Add another page",
+    ]
+    own = feedparser.parse((site / "posts/career-thoughts/feed.xml").read_bytes())
+    assert feed.entries[0].id == own.entries[0].id
+    assert feed.entries[0].link.startswith("https://example.org/posts/career-thoughts/history/#r-")

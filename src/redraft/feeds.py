@@ -17,8 +17,9 @@ from feedgen.feed import FeedGenerator
 
 from . import urls
 from .config import Settings
-from .views import PostView
+from .views import Change, PostView
 
+CHANGES_IN_FEED = 50
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 # href and src attributes in rendered HTML (the renderer always double-quotes them).
 _ADDRESS = re.compile(r'\b(href|src)="([^"]*)"')
@@ -90,6 +91,33 @@ def revision_feed(view: PostView, settings: Settings, changes: dict[str, str]) -
         entry.author({"name": revision.commit.author})
         page = urls.absolute(settings.base_url, item.url)
         entry.content(absolute_links(changes[revision.commit.sha], page), type="html")
+    return bytes(feed.atom_str(pretty=True))
+
+
+def changes_feed(changes: Sequence[Change], settings: Settings) -> bytes:
+    """The site's recent changes: one entry per substantive revision of any post, newest first.
+    Entries share their ids with the posts' own revision feeds: they are the same revisions."""
+    feed = _feed(
+        settings,
+        f"{settings.title}: recent changes",
+        urls.absolute(settings.base_url, urls.CHANGES_FEED),
+        urls.absolute(settings.base_url, urls.CHANGES),
+    )
+    feed.id(uuid.uuid5(_NAMESPACE, "changes:" + settings.base_url).urn)
+    feed.updated(changes[0].item.revision.date if changes else _EPOCH)
+    for change in reversed(changes):  # feedgen lists entries last-added first
+        view, item = change.view, change.item
+        revision = item.revision
+        entry = feed.add_entry()
+        entry.id(revision_id(view, revision.commit.sha))
+        subject = revision.commit.subject
+        entry.title(f"{view.post.title}: {subject}" if subject else view.post.title)
+        history = urls.absolute(settings.base_url, view.history_url)
+        entry.link(href=f"{history}#{urls.revision_anchor(item.short)}", rel="alternate")
+        entry.published(revision.date)
+        entry.updated(revision.date)
+        entry.author({"name": revision.commit.author})
+        entry.summary(revision.commit.body or revision.commit.subject or "A new revision.")
     return bytes(feed.atom_str(pretty=True))
 
 

@@ -5,6 +5,7 @@ writer such as a feed) and its scope, which says what one file is made from and 
 depends on:
 
 - site: every published post (the front page, feeds, sitemap);
+- changes: one page of the site's recent changes (every substantive revision, newest first);
 - tag: the posts with one tag;
 - post: one post and its trail (its page, history page, revision feed);
 - revision: one revision of a post (its snapshot);
@@ -51,9 +52,10 @@ from .diffs import (
 from .errors import RedraftError
 from .markdown import RENDERER_VERSION, MarkupError, Rendered, render_markdown
 from .output import Writer
-from .views import PostView, RevisionView, json_ld, timeline
+from .views import Change, PostView, RevisionView, json_ld, timeline
 
 RECENTLY_REVISED = 5
+CHANGES_PER_PAGE = 50
 # A `##` heading as the renderer writes it, up to its end tag: section dates go after it.
 _SECTION_END = re.compile(r'<h2 id="([^"]+)">.*?</h2>\n?', re.DOTALL)
 # Below this many posts per core, starting worker processes costs more than it saves.
@@ -61,7 +63,7 @@ POSTS_PER_WORKER = 100
 # Posts written as one batch, their history blobs read from git in one go (bounds memory).
 BLOBS_READ_AHEAD = 200
 
-Scope = Literal["site", "tag", "post", "revision", "former", "static", "asset"]
+Scope = Literal["site", "changes", "tag", "post", "revision", "former", "static", "asset"]
 Context = Mapping[str, Any]
 Make = Callable[[jinja2.Environment, Context], "str | bytes"]
 Progress = Callable[[str, int, int], None]
@@ -105,6 +107,13 @@ OUTPUTS: tuple[Output, ...] = (
         lambda env, c: feeds.site_feed(c["views"], c["settings"], c["bodies"]),
     ),
     Output("sitemap", "site", lambda: urls.SITEMAP, _template("sitemap.xml")),
+    Output(
+        "recent changes feed",
+        "site",
+        lambda: urls.CHANGES_FEED,
+        lambda env, c: feeds.changes_feed(c["changes"][: feeds.CHANGES_IN_FEED], c["settings"]),
+    ),
+    Output("recent changes", "changes", urls.changes, _template("changes.html")),
     Output("robots", "site", lambda: urls.ROBOTS, _template("robots.txt")),
     Output("not found", "site", lambda: urls.NOT_FOUND, _template("404.html")),
     Output(
@@ -146,7 +155,7 @@ def _write(
     writer: Writer,
     env: jinja2.Environment,
     scope: Scope,
-    subject: tuple[str, ...],
+    subject: tuple[str | int, ...],
     context: Context,
 ) -> None:
     """Write every output of `scope` for one subject (a tag, a post's URL...)."""
@@ -187,6 +196,10 @@ def write_site(
     writer = Writer(folder, previous)
     site = _site_context(views, settings, head)
     _write(writer, env, "site", (), site)
+    pages = _chunks(site["changes"], CHANGES_PER_PAGE)
+    for number, changes in enumerate(pages, start=1):
+        context = {**site, "changes": changes, "page": number, "pages": len(pages)}
+        _write(writer, env, "changes", (number,), context)
     for tag, tagged in _by_tag(views).items():
         _write(writer, env, "tag", (tag,), {**site, "tag": tag, "views": tagged})
     for former, target in _redirects(views).items():
@@ -220,7 +233,29 @@ def _site_context(views: list[PostView], settings: Settings, head: str | None) -
         "bodies": {view.url: view.rendered.html for view in views},
         "settings": settings,
         "commit": head,
+        "changes": recent_changes(views),
     }
+
+
+def recent_changes(views: list[PostView]) -> list[Change]:
+    """Every substantive revision of every post, newest first."""
+    found = [
+        Change(view, item)
+        for view in views
+        for item in view.revisions
+        if item.revision.counts and item.revision.date
+    ]
+    return sorted(found, key=_newest_first_change)
+
+
+def _newest_first_change(change: Change) -> tuple[float, str, str]:
+    date = change.item.revision.date
+    return (-date.timestamp() if date else 0.0, change.view.url, change.item.short)
+
+
+def _chunks(items: list[Change], size: int) -> list[list[Change]]:
+    """`items` in pages of `size`; one empty page when there are none (the page says so)."""
+    return [items[i : i + size] for i in range(0, len(items), size)] or [[]]
 
 
 def _by_tag(views: list[PostView]) -> dict[str, list[PostView]]:

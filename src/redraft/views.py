@@ -78,6 +78,14 @@ class PostView:
         return bool(post.updated and post.published and post.updated > post.published)
 
 
+@dataclass(frozen=True)
+class Change:
+    """One line of the site's recent changes: a revision of a post."""
+
+    view: PostView
+    item: RevisionView
+
+
 def json_ld(view: PostView, settings: Settings) -> str:
     """The post's schema.org BlogPosting, safe to place inside a <script> element."""
     post = view.post
