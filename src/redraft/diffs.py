@@ -14,6 +14,7 @@ neighbour's markup (lxml issue #350). Matching blocks first keeps each word diff
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from bisect import bisect_left
@@ -32,7 +33,9 @@ DIFF_VERSION = "2"
 _MATCH_LIMIT = 4_000_000
 # Container elements whose children must be elements: a deletion's text cannot stand there.
 _CONTAINERS = frozenset(["ul", "ol", "dl", "table", "thead", "tbody", "tfoot", "tr", "colgroup"])
-_EMBEDS = frozenset(["iframe", "object", "embed", "frame", "base", "meta", "link"])
+_LEFT_OUT = frozenset(
+    ["script", "style", "iframe", "object", "embed", "frame", "base", "meta", "link"]
+)
 _HANDLER = re.compile(r"""\s+on[\w-]+\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+)""", re.IGNORECASE)
 _SCRIPT_ADDRESS = re.compile(
     r"""\b(href|src|action|formaction|xlink:href)\s*=\s*(?:"\s*javascript:[^"]*"|'\s*javascript:[^']*'|javascript:[^\s>]*)""",
@@ -126,43 +129,51 @@ class _Entry:
         return self.new or self.old
 
 
-def split_blocks(markup: str, *, inert: bool = True) -> list[str]:
+def split_blocks(markup: str, *, inert: bool = True) -> tuple[str, ...]:
     """Top-level elements of rendered HTML; the spaces between them are dropped. With `inert`,
     as the history page shows them (see `_inert`), without heading anchors.
 
-    Only tags are looked at (words are split later, in changed blocks only), so a 10 MB post
-    splits in a moment.
+    Only tags are looked at (words are split later, in changed blocks only). A revision's HTML
+    is split as the new side of one diff and the old side of the next: the last few are kept.
     """
+    return _split_blocks(markup, inert)
+
+
+@functools.lru_cache(maxsize=8)
+def _split_blocks(markup: str, inert: bool) -> tuple[str, ...]:
     blocks: list[str] = []
     current: list[str] = []
     depth = 0
     in_anchor = False  # a heading's '#' link: a page's own navigation, not its words
-    for segment in map(_inert if inert else _same, words.segments(markup)):
-        if inert and segment.kind == "tag" and words.tag_name(segment.raw) == "a":
-            closing = segment.raw.startswith("</")
-            if in_anchor or 'class="anchor"' in segment.raw:
-                in_anchor = not closing
+    for kind, raw in words.pieces(markup):
+        if kind == "text":
+            if in_anchor or (depth == 0 and not current and not raw.strip()):
                 continue
-        if in_anchor:
+            current.append(raw)
+            if depth == 0 and raw.endswith("\n"):
+                blocks.append("".join(current).rstrip())
+                current = []
             continue
-        if depth == 0 and not current and segment.kind == "text" and not segment.text.strip():
-            continue
-        current.append(segment.raw)
-        if segment.kind == "tag":
-            if segment.raw.startswith("</"):
+        name = words.tag_name(raw)
+        if inert:
+            if name == "a" and (in_anchor or 'class="anchor"' in raw):
+                in_anchor = not raw.startswith("</")
+                continue
+            if in_anchor:
+                continue
+            raw = _inert(kind, name, raw)
+        current.append(raw)
+        if kind == "tag":
+            if raw.startswith("</"):
                 depth = max(0, depth - 1)
-            elif words.opens(segment.raw):
+            elif words.opens(raw):
                 depth += 1
-        if depth == 0 and (segment.kind != "text" or segment.text.endswith("\n")):
+        if depth == 0:
             blocks.append("".join(current).rstrip())
             current = []
     if current:
         blocks.append("".join(current).rstrip())
-    return blocks
-
-
-def _same(segment: Token) -> Token:
-    return segment
+    return tuple(block for block in blocks if block)
 
 
 def section_fingerprints(markup: str) -> dict[str, str]:
@@ -183,22 +194,20 @@ def section_fingerprints(markup: str) -> dict[str, str]:
     }
 
 
-def _inert(segment: Token) -> Token:
+def _inert(kind: str, name: str, raw: str) -> str:
     """A post's own HTML made inert for the history page, which never runs what a revision
     held: scripts, styles and embedded frames are left out, event handlers and javascript:
     addresses dropped. The post's page and snapshots show the HTML as written."""
-    if segment.kind == "atom" and words.tag_name(segment.raw) in ("script", "style"):
-        return Token("text", "", "")
-    if segment.kind != "tag":
-        return segment
-    if words.tag_name(segment.raw) in _EMBEDS:
-        return Token("text", "", "")
+    if name in _LEFT_OUT:
+        return ""
+    if kind != "tag" or "=" not in raw:
+        return raw
     # Ids are dropped too: the page holding the diff has its own, and many revisions' headings.
-    raw = _ID.sub("", _HANDLER.sub("", segment.raw))
-    return Token("tag", _SCRIPT_ADDRESS.sub(r'\1="#"', raw), "")
+    raw = _ID.sub("", _HANDLER.sub("", raw))
+    return _SCRIPT_ADDRESS.sub(r'\1="#"', raw) if ":" in raw else raw
 
 
-def _opcodes(old: list[str], new: list[str]) -> list[_Opcode]:
+def _opcodes(old: Sequence[str], new: Sequence[str]) -> list[_Opcode]:
     """difflib opcodes between two lists, matched within a bound of work.
 
     The common head and tail are matched first; the middle goes to SequenceMatcher when it is
@@ -219,7 +228,7 @@ def _opcodes(old: list[str], new: list[str]) -> list[_Opcode]:
     return _merged(codes)
 
 
-def _middle(old: list[str], new: list[str]) -> list[_Opcode]:
+def _middle(old: Sequence[str], new: Sequence[str]) -> list[_Opcode]:
     if not old or not new:
         return [("replace", 0, len(old), 0, len(new))]
     if len(old) * len(new) <= _MATCH_LIMIT:
@@ -234,7 +243,7 @@ def _middle(old: list[str], new: list[str]) -> list[_Opcode]:
     return codes
 
 
-def _patience_anchors(old: list[str], new: list[str]) -> list[tuple[int, int]]:
+def _patience_anchors(old: Sequence[str], new: Sequence[str]) -> list[tuple[int, int]]:
     """Pairs of positions of items unique in both lists, in the longest order both agree on."""
     seen_old: dict[str, int] = {}
     for index, item in enumerate(old):
@@ -280,7 +289,7 @@ def _merged(codes: list[_Opcode]) -> list[_Opcode]:
     return merged
 
 
-def _pairs(old: list[str], new: list[str]) -> list[_Entry]:
+def _pairs(old: Sequence[str], new: Sequence[str]) -> list[_Entry]:
     """Changed blocks side by side: a block edited in place pairs with its old self (same kind
     of element, some words in common); the others stand alone as removed or added."""
     pairs: list[_Entry] = []

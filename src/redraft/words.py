@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 # Tags (quoted attribute values may hold '>'), comments, and elements kept whole: maths and
@@ -49,6 +50,20 @@ class Token:
     kind: str  # tag, text (a run of text, or one word, space run or mark of it), atom
     raw: str  # as it stands in the HTML
     text: str  # what a reader reads: '' for a tag
+
+
+def pieces(markup: str) -> Iterator[tuple[str, str]]:
+    """(kind, raw) for each tag, whole element and run of text of `markup`, in order: what
+    `segments` gives, without decoding the text (splitting a long page into blocks needs
+    only its tags)."""
+    position = 0
+    for match in _MARKUP.finditer(markup):
+        if match.start() > position:
+            yield "text", markup[position : match.start()]
+        yield ("atom" if match.group(1) else "tag"), match.group(0)
+        position = match.end()
+    if position < len(markup):
+        yield "text", markup[position:]
 
 
 def segments(markup: str) -> list[Token]:
