@@ -80,7 +80,7 @@ def test_a_changed_word_is_marked_and_counted_once_each_way(career):
     minor = _revision(history, career.shas["v4"][:7])
     # A changed mark is shown, though no word changed.
     assert "<ins>!</ins>" in minor and "<del>.</del>" in minor
-    assert "punctuation or formatting, no words" in minor
+    assert "punctuation, links or formatting; no words" in minor
 
 
 def test_one_changed_letter_marks_its_word_and_counts_it():
@@ -267,3 +267,24 @@ def test_recent_changes_list_every_substantive_revision_newest_first(career, mon
     own = feedparser.parse((site / "posts/career-thoughts/feed.xml").read_bytes())
     assert feed.entries[0].id == own.entries[0].id
     assert feed.entries[0].link.startswith("https://example.org/posts/career-thoughts/history/#r-")
+
+
+def test_a_changed_link_or_checkbox_is_marked_though_no_word_changed():
+    old, new = '<p>See <a href="/a">mosh</a>.</p>\n', '<p>See <a href="/b">mosh</a>.</p>\n'
+    assert rendered_diff(old, new).blocks[0].html == (
+        '<p>See <a class="diff-link" href="/b">mosh</a>.</p>'
+    )
+    box = rendered_diff(
+        '<ul>\n<li><input type="checkbox" disabled>task</li>\n</ul>\n',
+        '<ul>\n<li><input type="checkbox" disabled checked>task</li>\n</ul>\n',
+    )
+    assert '<ins><input type="checkbox" disabled checked></ins>task' in box.blocks[0].html
+    assert (box.added, box.removed) == (0, 0)
+
+
+def test_feed_diffs_carry_their_own_styles():
+    from redraft.diffs import inline_styles
+
+    styled = inline_styles("<p><ins>a</ins><del>b</del></p><pre>c</pre>")
+    assert "<ins style=" in styled and "<del style=" in styled
+    assert '<pre style="white-space:pre-wrap' in styled

@@ -44,6 +44,13 @@ _SCRIPT_ADDRESS = re.compile(
 _ID = re.compile(r"""\s+id\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+)""", re.IGNORECASE)
 _HEADING_TAG = re.compile(r"<(/?)h([1-6])\b")
 _SECTION_HEADING = re.compile(r'<h2 id="([^"]+)"')
+# What the site's stylesheet says about a diff, for places without it (feed readers).
+_INLINE_STYLES = (
+    ("<ins>", '<ins style="background:#d8f5d0;text-decoration:none">'),
+    ("<del>", '<del style="background:#fbe0e0;color:#6b1d1d">'),
+    ("<pre>", '<pre style="white-space:pre-wrap;overflow-wrap:anywhere">'),
+    ('<a class="diff-link"', '<a style="background:#d8f5d0"'),
+)
 _Opcode = tuple[str, int, int, int, int]  # as difflib's get_opcodes gives them
 _HEADINGS = frozenset(["h1", "h2", "h3", "h4", "h5", "h6"])
 
@@ -360,7 +367,7 @@ def _word_diff(old: Sequence[Token], new: Sequence[Token]) -> tuple[Block, int, 
             text.append(_wrap("del", _text_of(gone)))
         came = new[j1:j2]
         added += _words(came)
-        out.append(_marked(came, "ins"))
+        out.append(_marked(came, "ins", changed_tags=op == "replace"))
         for token in came:
             _track(stack, token)
         text.append(_wrap("ins", _text_of(came)))
@@ -404,8 +411,10 @@ def _balanced(run: Sequence[Token]) -> bool:
     return depth == 0 and any(t.kind == "tag" for t in run)
 
 
-def _marked(run: Sequence[Token], mark: str) -> str:
-    """Tokens with their words wrapped in <ins> or <del>, the markup left where it is."""
+def _marked(run: Sequence[Token], mark: str, *, changed_tags: bool = False) -> str:
+    """Tokens with their words wrapped in <ins> or <del>, the markup left where it is. With
+    `changed_tags`, the tags are new too: a changed image or checkbox is marked as its words
+    would be, a link whose address changed is marked as such."""
     out: list[str] = []
     pending: list[str] = []
 
@@ -419,11 +428,17 @@ def _marked(run: Sequence[Token], mark: str) -> str:
         pending.clear()
 
     for token in run:
-        if token.kind == "tag":
-            flush()
-            out.append(token.raw)
-        else:
+        if token.kind != "tag":
             pending.append(token.raw)
+            continue
+        flush()
+        name = "" if token.raw.startswith("</") else words.tag_name(token.raw)
+        if changed_tags and name in ("img", "input"):
+            out.append(f"<{mark}>{token.raw}</{mark}>")
+        elif changed_tags and name == "a" and " class=" not in token.raw:
+            out.append('<a class="diff-link"' + token.raw[2:])
+        else:
+            out.append(token.raw)
     flush()
     return "".join(out)
 
@@ -548,6 +563,6 @@ def nested_headings(markup: str) -> str:
 
 def inline_styles(markup: str) -> str:
     """Diff HTML that keeps its look without the site's stylesheet (feed readers drop it)."""
-    return markup.replace("<ins>", '<ins style="background:#d8f5d0;text-decoration:none">').replace(
-        "<del>", '<del style="background:#fbe0e0;color:#6b1d1d">'
-    )
+    for plain, styled in _INLINE_STYLES:
+        markup = markup.replace(plain, styled)
+    return markup
