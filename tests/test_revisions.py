@@ -86,7 +86,7 @@ def test_a_changed_word_is_marked_and_counted_once_each_way(career):
 def test_one_changed_letter_marks_its_word_and_counts_it():
     diff = rendered_diff("<p>The colour red.</p>\n", "<p>The color red.</p>\n")
     assert (diff.added, diff.removed) == (1, 1)
-    assert diff.blocks[0].html == "<p>The <del>colour</del><ins>color</ins> red.</p>"
+    assert diff.blocks[0].html == "<p>The <del>colour</del> <ins>color</ins> red.</p>"
 
 
 def test_one_count_everywhere(career):

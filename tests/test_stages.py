@@ -45,7 +45,7 @@ def test_open_for_build_reads_head_and_refuses_a_repository_without_commits(tmp_
 def test_a_word_diff_marks_words_and_counts_them():
     diff = rendered_diff("<p>One two three.</p>\n", "<p>One two four five.</p>\n")
     assert (diff.added, diff.removed) == (2, 1)
-    assert diff.blocks[0].html == "<p>One two <del>three</del><ins>four five</ins>.</p>"
+    assert diff.blocks[0].html == "<p>One two <del>three</del> <ins>four five</ins>.</p>"
 
 
 def test_a_word_diff_folds_long_unchanged_stretches():

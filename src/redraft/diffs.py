@@ -51,6 +51,8 @@ _INLINE_STYLES = (
     ("<pre>", '<pre style="white-space:pre-wrap;overflow-wrap:anywhere">'),
     ('<a class="diff-link"', '<a style="background:#d8f5d0"'),
 )
+_DEL_AFTER_WORD = re.compile(r"(?<=\w)<del>")
+_DEL_BEFORE_WORD = re.compile(r"</del>(?=\w|<ins>)")
 _Opcode = tuple[str, int, int, int, int]  # as difflib's get_opcodes gives them
 _HEADINGS = frozenset(["h1", "h2", "h3", "h4", "h5", "h6"])
 
@@ -371,7 +373,13 @@ def _word_diff(old: Sequence[Token], new: Sequence[Token]) -> tuple[Block, int, 
         for token in came:
             _track(stack, token)
         text.append(_wrap("ins", _text_of(came)))
-    return Block("changed", "".join(out), _tidy("".join(text))), added, removed
+    return Block("changed", _spaced("".join(out)), _tidy("".join(text))), added, removed
+
+
+def _spaced(markup: str) -> str:
+    """A removed word set apart from the words around it ('both [for] beginners', not
+    'both[for] beginners'): the new text has no space where the old word stood."""
+    return _DEL_AFTER_WORD.sub(" <del>", _DEL_BEFORE_WORD.sub("</del> ", markup))
 
 
 def _track(stack: list[str], token: Token) -> None:
