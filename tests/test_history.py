@@ -165,7 +165,8 @@ def test_history_command_prints_one_line_per_revision(living):
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert len(lines) == 5
+    assert len(lines) == 6
+    assert lines[-1] == "4 revisions (1 minor) · moved once"  # as the site counts them
     assert lines[0].startswith("2024-03-11 09:00 +0000") and "Punctuation [minor]" in lines[0]
     assert "renamed" in lines[3] and living.shas["rename"][:7] in lines[3]
     with_diff = CliRunner().invoke(main, [*args, "--diff"])

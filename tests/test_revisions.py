@@ -102,6 +102,8 @@ def test_one_count_everywhere(career):
     assert expected in parse_html(site / "index.html").text
     feed = feedparser.parse((site / "posts/career-thoughts/feed.xml").read_bytes())
     assert expected in feed.feed.subtitle
+    args = ["history", "--root", str(career.root), "posts/career-thoughts.md"]
+    assert CliRunner().invoke(main, args).output.splitlines()[-1] == expected
     # The history lists the same revisions the count names, plus the move.
     assert len(history.texts("h2")) == 6
     assert len(feed.entries) == 4  # the minor one has none
