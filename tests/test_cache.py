@@ -104,7 +104,7 @@ def test_a_rebuild_links_unchanged_posts_pages_and_equals_a_cold_build(blog, tmp
 
 
 def test_a_theme_change_renders_every_post_again(blog):
-    _grow(blog, 3)
+    _grow(blog, 6)  # p0 revised once: its history page shows a diff
     blog.build()
     blog.write("theme/templates/diff.html", "<p>changed: {{ item.diff.added }} words</p>\n")
     blog.commit("A theme of our own", "2024-03-01T09:00:00+00:00")

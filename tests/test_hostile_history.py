@@ -72,7 +72,7 @@ def test_rename_and_edit_in_one_commit_is_one_revision_with_a_diff(blog):
     site = blog.build()
     page = _history(site, "posts/essay")
     assert page.texts("h2") == ["Rename and finish the essay", "Add essay"]
-    assert "moved from posts/essay-draft.md" in page.text
+    assert "Moved from /posts/essay-draft/ to /posts/essay/." in page.text
     assert page.texts("ins")[0].strip() == "One closing thought."
     assert _dates(site, "posts/essay")[1] == "2024-01-11T09:00:00+00:00"
 
@@ -284,7 +284,9 @@ def test_paths_with_spaces_quotes_non_ascii_and_newlines_work(blog):
         "Rename one, edit another",
         "Add oddly named posts",
     ]
-    assert "moved from posts/with space.md" in _history(site, "posts/with more space").text
+    moved = _history(site, "posts/with more space")
+    assert "Moved from /posts/with space/ to /posts/with more space/." in moved.text
+    assert "/posts/with%20space/" in {a["href"] for a in moved.anchors}
     # Every link on the front page leads to a file of the site.
     index = parse_html(site / "index.html")
     for href in {a["href"] for a in index.anchors if a.get("href", "").startswith("/posts/")}:

@@ -66,6 +66,7 @@ def test_every_listed_output_is_built(blog):
     site = blog.build()
     subjects = {
         "site": [()],
+        "changes": [(1,)],
         "tag": [("notes",)],
         "post": [("posts/new/",)],
         "revision": [("posts/new/", first[:7])],

@@ -6,7 +6,7 @@ import subprocess
 import pytest
 
 from redraft import history
-from redraft.diffs import terminal_text, word_diff
+from redraft.diffs import as_text, rendered_diff
 from redraft.errors import RedraftError
 
 
@@ -43,20 +43,20 @@ def test_open_for_build_reads_head_and_refuses_a_repository_without_commits(tmp_
 
 
 def test_a_word_diff_marks_words_and_counts_them():
-    diff = word_diff("One two three.\n", "One two four five.\n")
+    diff = rendered_diff("<p>One two three.</p>\n", "<p>One two four five.</p>\n")
     assert (diff.added, diff.removed) == (2, 1)
-    kinds = [(s.kind, s.text) for s in diff.segments]
-    assert ("del", "three") in kinds and ("ins", "four five") in kinds
+    assert diff.blocks[0].html == "<p>One two <del>three</del> <ins>four five</ins>.</p>"
 
 
 def test_a_word_diff_folds_long_unchanged_stretches():
-    old = "".join(f"Paragraph {i}.\n\n" for i in range(40))
+    old = "".join(f"<p>Paragraph {i}.</p>\n" for i in range(40))
     new = old.replace("Paragraph 20.", "Paragraph twenty.")
-    folds = [s for s in word_diff(old, new).segments if s.kind == "fold"]
-    assert folds and sum(s.folded_lines for s in folds) > 60
+    folds = [b for b in rendered_diff(old, new).blocks if b.kind == "fold"]
+    assert [b.text for b in folds] == ["19 unchanged paragraphs", "18 unchanged paragraphs"]
 
 
-def test_terminal_text_styles_each_kind_of_segment():
-    diff = word_diff("a b\n", "a c\n")
-    shown = terminal_text(diff, lambda text, **style: f"<{','.join(sorted(style))}>{text}")
-    assert "<fg,strikethrough>b" in shown and "<fg,underline>c" in shown
+def test_terminal_text_styles_each_kind_of_change():
+    diff = rendered_diff("<p>a b</p>\n", "<p>a c</p>\n")
+    shown = as_text(diff, lambda kind, text: f"<{kind}>{text}")
+    assert shown == "a <del>b<ins>c"
+    assert as_text(diff) == "a [-b-]{+c+}"

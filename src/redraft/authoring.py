@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import yaml
 
-from . import history
-from .config import load_settings
-from .diffs import WordDiff, word_diff
+from . import history, urls
+from .config import Settings, load_settings
+from .content import Post, parse_revision
+from .diffs import WordDiff, front_matter_notes, rendered_diff
 from .errors import RedraftError
 from .history import Revision
+from .markdown import MarkupError, render_markdown
 from .site_files import check_writable_inside
 from .urls import slugify
 
@@ -65,11 +68,29 @@ def post_history(root: Path, path: Path) -> list[HistoryLine]:
     )[relative]
     if not trail.revisions:
         raise RedraftError(f"{relative}: no committed history (is it committed at HEAD?)")
-    lines = [
-        HistoryLine(revision, word_diff(before, after) if after is not None else None)
-        for revision, before, after in history.revision_texts(repo, trail)
-    ]
+    lines = []
+    for revision, before, after in history.revision_texts(repo, trail):
+        diff = None
+        if after is not None:
+            new = parse_revision(revision.blob, after, relative, settings.zone)
+            old = parse_revision(revision.old_blob, before, relative, settings.zone)
+            diff = _diff(old if revision.old_blob else None, new, settings)
+        lines.append(HistoryLine(revision, diff))
     return lines[::-1]
+
+
+def _diff(old: Post | None, new: Post, settings: Settings) -> WordDiff:
+    """What a revision changed, as the page shows it (the build's history page says the same)."""
+    notes = front_matter_notes(old, new) if old else ()
+    return rendered_diff(_html(old, settings) if old else "", _html(new, settings), notes)
+
+
+def _html(post: Post, settings: Settings) -> str:
+    resolve = partial(urls.resolve_link, source=post.source, base_path=settings.base_path)
+    try:
+        return render_markdown(post.body, resolve_link=resolve, raw_html=settings.raw_html).html
+    except MarkupError as exc:
+        raise RedraftError(f"{post.source}: {exc}") from None
 
 
 def _repo_path(root: Path, path: Path) -> str:

@@ -19,7 +19,7 @@ from typing import Any
 import git
 
 from . import history
-from .diffs import Segment, WordDiff
+from .diffs import Block, WordDiff
 from .history import Change, Commit, LogEntry
 from .markdown import Rendered
 
@@ -65,8 +65,11 @@ class Cache:
     def diff(self, key: str) -> WordDiff | None:
         value = self._get(key)
         try:
-            segments = tuple(Segment(_text(k), _text(t), int(n)) for k, t, n in value["segments"])
-            return WordDiff(segments, int(value["added"]), int(value["removed"]))
+            blocks = tuple(
+                Block(_text(k), _text(h), _text(t), int(n)) for k, h, t, n in value["blocks"]
+            )
+            notes = tuple(_text(note) for note in value["notes"])
+            return WordDiff(blocks, int(value["added"]), int(value["removed"]), notes)
         except (TypeError, KeyError, ValueError):
             return None
 
@@ -92,7 +95,7 @@ class Cache:
     def put(self, key: str, value: Rendered | WordDiff) -> None:
         data = asdict(value)
         if isinstance(value, WordDiff):
-            data["segments"] = [(s.kind, s.text, s.folded_lines) for s in value.segments]
+            data["blocks"] = [(b.kind, b.html, b.text, b.folded) for b in value.blocks]
         self.new[key] = json.dumps(data, ensure_ascii=False)
 
     def save(self, entries: dict[str, str]) -> None:

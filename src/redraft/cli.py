@@ -6,6 +6,7 @@ Every command turns a RedraftError into one line on stderr and exit status 1.
 from __future__ import annotations
 
 import functools
+import os
 import signal
 import sys
 import time
@@ -20,8 +21,10 @@ from ._version import __version__
 from .authoring import new_post, post_history
 from .build import build_site, remove_build_products
 from .check import ERROR, check_site, summary
-from .diffs import terminal_text
+from .counts import count_trail
+from .diffs import as_text, plain_style
 from .errors import RedraftError
+from .history import Trail
 from .scaffold import IGNORED, PUBLISHED_BRANCH, init_site
 from .serve import serve as serve_preview
 
@@ -164,8 +167,10 @@ def new(root: Path, title: str, tags: tuple[str, ...]) -> None:
 @click.option("--diff", "show_diff", is_flag=True, help="Also print what changed in each revision.")
 @_friendly
 def history_command(root: Path, path: Path, show_diff: bool) -> None:
-    """Print a post's revisions, newest first: date, hash, author, words +/-, subject."""
-    for line in post_history(root, path):
+    """Print a post's revisions, newest first: date, hash, author, words +/-, subject; then
+    their count, in the words the site uses."""
+    lines = post_history(root, path)
+    for line in lines:
         revision, diff = line.revision, line.diff
         counts = f"+{diff.added}/-{diff.removed}" if diff else line.revision.kind
         marker = " [minor]" if revision.minor and "[minor]" not in revision.commit.subject else ""
@@ -174,7 +179,17 @@ def history_command(root: Path, path: Path, show_diff: bool) -> None:
             f"{revision.commit.author}  {counts:>11}  {revision.commit.subject}{marker}"
         )
         if show_diff and diff:
-            click.echo(terminal_text(diff, click.style))
+            # Colour on a terminal; piped or written to a file, the changes are marked in text.
+            coloured = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+            click.echo(as_text(diff, _coloured if coloured else plain_style) + "\n")
+    click.echo(str(count_trail(Trail(tuple(line.revision for line in reversed(lines))))))
+
+
+def _coloured(kind: str, text: str) -> str:
+    """A change marked in colour, for a terminal."""
+    if kind == "ins":
+        return click.style(text, fg="green", underline=True)
+    return click.style(text, fg="red", strikethrough=True)
 
 
 def _shell_quote(text: str) -> str:

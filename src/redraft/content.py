@@ -226,6 +226,19 @@ def parse_post(source: Source, trail: Trail | None = None, *, zone: dt.tzinfo = 
     )
 
 
+def parse_revision(blob: str, text: str, current: str, zone: dt.tzinfo) -> Post:
+    """A post as it was at one revision; one whose front matter no longer parses is all text.
+
+    Its links and images are resolved from the post's current path: the site holds the files of
+    HEAD, so an image that moved along with the post is found where it is now.
+    """
+    source = Source(current, text.encode("utf-8"), blob, COMMITTED)
+    try:
+        return parse_post(source, zone=zone)
+    except RedraftError:
+        return Post(source=current, url=urls.post(current), title="", body=text, blob=blob)
+
+
 def _split_front_matter(path: str, text: str) -> tuple[dict[str, Any], str]:
     match = _FRONT_MATTER.match(text)
     if not match:

@@ -1,92 +1,227 @@
-"""Word-level diffs between two revisions of a post's Markdown, with unchanged stretches folded.
+"""What changed between two revisions of a post, shown as the page shows it.
 
-Lines are compared first (cheap), and only changed blocks are compared word by word, so a small
-edit to a long living document costs little.
+The two rendered bodies are split into top-level blocks (paragraphs, headings, lists, tables,
+code). Blocks are matched by their HTML, so an unchanged block costs a comparison of strings;
+only a changed pair is compared word by word, and its changed words are marked with <ins> and
+<del> inside the block's own markup: a heading stays a heading, a link a link. Unchanged runs
+fold into a count. Front matter is never shown as text: a changed title, summary, tag or date
+is one line each.
+
+Why not lxml's htmldiff: it diffs a whole document at once (no folding, slow on a long living
+document), drops <ins>/<del> a post itself uses, and can move a block's words into its
+neighbour's markup (lxml issue #350). Matching blocks first keeps each word diff small.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import re
-from collections.abc import Callable
+from bisect import bisect_left
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
-from typing import Any
 
-# Bump when word_diff's output changes, so cached diffs are not reused.
-DIFF_VERSION = "1"
-# Above this many old x new tokens, a changed block is shown as removed and added whole.
-_WORD_DIFF_LIMIT = 50_000_000
-# Above this many old x new changed lines, blank lines may not anchor a line match: matching
-# on thousands of identical blank lines is what makes SequenceMatcher quadratic (a long post
-# with its paragraphs reversed: 20,000 paragraphs took 40 s, now well under a second).
-_LINE_DIFF_LIMIT = 1_000_000
-_TOKENS = re.compile(r"\s+|\w+(?:[-'’]\w+)*|[^\w\s]")
-# A line starting like this begins its own block (heading, list item, quote, table, fence...).
-_BLOCK_START = re.compile(r"\s{0,3}(#|[-*+]\s|\d+[.)]\s|>|\||```|~~~|<|\$\$|\[\^|---|===)")
-_OWN_LINE = ("#", "|", "```", "~~~", "---", "===", "$$")
-# An indented line under a list item continues it.
-_CONTINUES_ITEM = re.compile(r"\s{2,}\S")
+from . import words
+from .content import Post
+from .words import Token
+
+# Bump when the diff's output changes, so cached diffs are not reused.
+DIFF_VERSION = "2"
+# Above this many old x new items, SequenceMatcher (quadratic at worst) is not asked: blocks are
+# matched on those that occur once in each (patience diffing), and words are shown replaced.
+_MATCH_LIMIT = 4_000_000
+# Container elements whose children must be elements: a deletion's text cannot stand there.
+_CONTAINERS = frozenset(["ul", "ol", "dl", "table", "thead", "tbody", "tfoot", "tr", "colgroup"])
+_LEFT_OUT = frozenset(
+    ["script", "style", "iframe", "object", "embed", "frame", "base", "meta", "link"]
+)
+_HANDLER = re.compile(r"""\s+on[\w-]+\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+)""", re.IGNORECASE)
+_SCRIPT_ADDRESS = re.compile(
+    r"""\b(href|src|action|formaction|xlink:href)\s*=\s*(?:"\s*javascript:[^"]*"|'\s*javascript:[^']*'|javascript:[^\s>]*)""",
+    re.IGNORECASE,
+)
+_ID = re.compile(r"""\s+id\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+)""", re.IGNORECASE)
+_HEADING_TAG = re.compile(r"<(/?)h([1-6])\b")
+_SECTION_HEADING = re.compile(r'<h2 id="([^"]+)"')
+# What the site's stylesheet says about a diff, for places without it (feed readers).
+_INLINE_STYLES = (
+    ("<ins>", '<ins style="background:#d8f5d0;text-decoration:none">'),
+    ("<del>", '<del style="background:#fbe0e0;color:#6b1d1d">'),
+    ("<pre>", '<pre style="white-space:pre-wrap;overflow-wrap:anywhere">'),
+    ('<a class="diff-link"', '<a style="background:#d8f5d0"'),
+)
+_DEL_AFTER_WORD = re.compile(r"(?<=\w)<del>")
+_DEL_BEFORE_WORD = re.compile(r"</del>(?=\w|<ins>)")
+_Opcode = tuple[str, int, int, int, int]  # as difflib's get_opcodes gives them
+_HEADINGS = frozenset(["h1", "h2", "h3", "h4", "h5", "h6"])
 
 
 @dataclass(frozen=True)
-class Segment:
-    kind: str  # same, ins, del, fold
-    text: str
-    folded_lines: int = 0
+class Block:
+    """One top-level block of the diff."""
+
+    kind: str  # same, ins, del, changed, fold
+    html: str  # the block as the page shows it, changed words in <ins>/<del>; '' for a fold
+    text: str  # the same as plain text, changes marked [-old-]{+new+}; a fold's label
+    folded: int = 0  # blocks a fold hides
 
 
 @dataclass(frozen=True)
 class WordDiff:
-    segments: tuple[Segment, ...]
+    blocks: tuple[Block, ...]
     added: int  # words
     removed: int
+    notes: tuple[str, ...] = ()  # front matter changes, one line each
+
+    @property
+    def unchanged(self) -> bool:
+        return not self.notes and all(b.kind in ("same", "fold") for b in self.blocks)
 
 
-# How a terminal shows each kind of segment, in click.style's terms.
-_TERMINAL_STYLES: dict[str, dict[str, Any]] = {
-    "ins": {"fg": "green", "underline": True},
-    "del": {"fg": "red", "strikethrough": True},
-    "fold": {"dim": True},
-}
+Style = Callable[[str, str], str]  # (kind 'ins' or 'del', text) -> the text marked
+# How a block's plain text holds its marks until `as_text` styles them: control characters,
+# which no page text holds (history.py replaces them in every text it reads).
+_MARK_KINDS = {"\x01": "ins", "\x03": "del"}
+_MARKS = re.compile("([\x01\x03])(.*?)[\x02\x04]", re.DOTALL)
 
 
-def terminal_text(diff: WordDiff, style: Callable[..., str]) -> str:
-    """The diff as text for a terminal, each segment passed through `style(text, **styles)`
-    (click.style) to colour it."""
-    parts = []
-    for segment in diff.segments:
-        text = segment.text
-        if segment.kind == "fold":
-            text = f"\n   ... {segment.folded_lines} unchanged lines ...\n"
-        parts.append(style(text, **_TERMINAL_STYLES.get(segment.kind, {})))
-    return "".join(parts)
+def plain_style(kind: str, text: str) -> str:
+    """Marks as `git diff --word-diff=plain` writes them."""
+    return f"{{+{text}+}}" if kind == "ins" else f"[-{text}-]"
 
 
-def word_diff(old: str, new: str, *, context: int = 2) -> WordDiff:
-    """What changed from `old` to `new`, word by word, keeping `context` lines around changes."""
-    old_lines, new_lines = _logical_lines(old), _logical_lines(new)
-    segments: list[Segment] = []
-    added = removed = 0
-    opcodes = _line_opcodes(old_lines, new_lines)
-    for index, (op, i1, i2, j1, j2) in enumerate(opcodes):
+def rendered_diff(old_html: str, new_html: str, notes: Sequence[str] = ()) -> WordDiff:
+    """What changed from one rendered body to the next, with unchanged blocks folded."""
+    old_blocks, new_blocks = split_blocks(old_html), split_blocks(new_html)
+    entries: list[_Entry] = []
+    for op, i1, i2, j1, j2 in _opcodes(old_blocks, new_blocks):
         if op == "equal":
-            segments.extend(
-                _fold(new_lines[j1:j2], context, first=index == 0, last=index == len(opcodes) - 1)
-            )
+            entries.extend(_Entry("same", "", raw) for raw in new_blocks[j1:j2])
+        else:
+            entries.extend(_pairs(old_blocks[i1:i2], new_blocks[j1:j2]))
+    shown: list[Block] = []
+    added = removed = 0
+    for entry in _fold(entries):
+        if isinstance(entry, Block):
+            shown.append(entry)
             continue
-        for kind, text in _word_changes("".join(old_lines[i1:i2]), "".join(new_lines[j1:j2])):
-            segments.append(Segment(kind, text))
-            words = _count_words(text)
-            added += words if kind == "ins" else 0
-            removed += words if kind == "del" else 0
-    return WordDiff(tuple(_merge(segments)), added, removed)
+        block, plus, minus = _shown_block(entry)
+        shown.append(block)
+        added, removed = added + plus, removed + minus
+    return WordDiff(tuple(shown), added, removed, tuple(notes))
 
 
-def _line_opcodes(old: list[str], new: list[str]) -> list[tuple[str, int, int, int, int]]:
-    """SequenceMatcher's opcodes, computed only between the common head and tail.
+def as_text(diff: WordDiff, style: Style = plain_style) -> str:
+    """The diff for a terminal or a file: blocks as plain text, changes marked by `style`."""
+    lines = [f"* {note}" for note in diff.notes]
+    for block in diff.blocks:
+        if block.kind == "fold":
+            lines.append(f"   ⋯ {block.text} ⋯")
+        else:
+            lines.append(
+                _MARKS.sub(lambda m: style(_MARK_KINDS[m.group(1)], m.group(2)), block.text)
+            )
+    return "\n\n".join(lines)
 
-    An edit to a long document leaves most lines in place; matching them first keeps
-    SequenceMatcher (quadratic on repeated lines, like blank ones) to the part that changed.
+
+@dataclass(frozen=True)
+class _Entry:
+    """A block of the diff before it is shown: how it changed, its old and new HTML."""
+
+    kind: str  # same, ins, del, changed
+    old: str
+    new: str
+
+    @property
+    def raw(self) -> str:
+        return self.new or self.old
+
+
+def split_blocks(markup: str, *, inert: bool = True) -> tuple[str, ...]:
+    """Top-level elements of rendered HTML; the spaces between them are dropped. With `inert`,
+    as the history page shows them (see `_inert`), without heading anchors.
+
+    Only tags are looked at (words are split later, in changed blocks only). A revision's HTML
+    is split as the new side of one diff and the old side of the next: the last few are kept.
+    """
+    return _split_blocks(markup, inert)
+
+
+@functools.lru_cache(maxsize=8)
+def _split_blocks(markup: str, inert: bool) -> tuple[str, ...]:
+    blocks: list[str] = []
+    current: list[str] = []
+    depth = 0
+    in_anchor = False  # a heading's '#' link: a page's own navigation, not its words
+    for kind, raw in words.pieces(markup):
+        if kind == "text":
+            if in_anchor or (depth == 0 and not current and not raw.strip()):
+                continue
+            current.append(raw)
+            if depth == 0 and raw.endswith("\n"):
+                blocks.append("".join(current).rstrip())
+                current = []
+            continue
+        name = words.tag_name(raw)
+        if inert:
+            if name == "a" and (in_anchor or 'class="anchor"' in raw):
+                in_anchor = not raw.startswith("</")
+                continue
+            if in_anchor:
+                continue
+            raw = _inert(kind, name, raw)
+        current.append(raw)
+        if kind == "tag":
+            if raw.startswith("</"):
+                depth = max(0, depth - 1)
+            elif words.opens(raw):
+                depth += 1
+        if depth == 0:
+            blocks.append("".join(current).rstrip())
+            current = []
+    if current:
+        blocks.append("".join(current).rstrip())
+    return tuple(block for block in blocks if block)
+
+
+def section_fingerprints(markup: str) -> dict[str, str]:
+    """A hash of each `##` section's HTML, by the section's heading id ('' for what precedes
+    the first): a section whose hash changed between two revisions had its words changed."""
+    parts: dict[str, list[str]] = {}
+    section = ""
+    for block in split_blocks(markup, inert=False):
+        heading = _SECTION_HEADING.match(block)
+        if heading:
+            section = heading.group(1)
+        elif block.startswith('<section class="footnotes"'):
+            section = "#footnotes"  # notes gathered at the end belong to no one section
+        parts.setdefault(section, []).append(block)
+    return {
+        name: hashlib.sha1("\0".join(blocks).encode("utf-8")).hexdigest()
+        for name, blocks in parts.items()
+    }
+
+
+def _inert(kind: str, name: str, raw: str) -> str:
+    """A post's own HTML made inert for the history page, which never runs what a revision
+    held: scripts, styles and embedded frames are left out, event handlers and javascript:
+    addresses dropped. The post's page and snapshots show the HTML as written."""
+    if name in _LEFT_OUT:
+        return ""
+    if kind != "tag" or "=" not in raw:
+        return raw
+    # Ids are dropped too: the page holding the diff has its own, and many revisions' headings.
+    raw = _ID.sub("", _HANDLER.sub("", raw))
+    return _SCRIPT_ADDRESS.sub(r'\1="#"', raw) if ":" in raw else raw
+
+
+def _opcodes(old: Sequence[str], new: Sequence[str]) -> list[_Opcode]:
+    """difflib opcodes between two lists, matched within a bound of work.
+
+    The common head and tail are matched first; the middle goes to SequenceMatcher when it is
+    small enough, otherwise to patience matching on items that occur once in each list (linear
+    after a sort), so reversing a 20,000-paragraph post costs seconds, not hours.
     """
     head = 0
     while head < min(len(old), len(new)) and old[head] == new[head]:
@@ -94,102 +229,348 @@ def _line_opcodes(old: list[str], new: list[str]) -> list[tuple[str, int, int, i
     tail = 0
     while tail < min(len(old), len(new)) - head and old[-1 - tail] == new[-1 - tail]:
         tail += 1
-    old_middle, new_middle = old[head : len(old) - tail], new[head : len(new) - tail]
-    large = len(old_middle) * len(new_middle) > _LINE_DIFF_LIMIT
-    middle = SequenceMatcher(
-        _is_blank if large else None, old_middle, new_middle, autojunk=False
-    ).get_opcodes()
-    opcodes = [("equal", 0, head, 0, head)] if head else []
-    for op, i1, i2, j1, j2 in middle:
-        opcodes.append((op, i1 + head, i2 + head, j1 + head, j2 + head))
-    if tail:
-        opcodes.append(("equal", len(old) - tail, len(old), len(new) - tail, len(new)))
-    merged: list[tuple[str, int, int, int, int]] = []
-    for code in opcodes:
-        if code[0] == "equal" and code[1] == code[2]:
+    middle_old, middle_new = old[head : len(old) - tail], new[head : len(new) - tail]
+    codes = [("equal", 0, head, 0, head)]
+    for op, i1, i2, j1, j2 in _middle(middle_old, middle_new):
+        codes.append((op, i1 + head, i2 + head, j1 + head, j2 + head))
+    codes.append(("equal", len(old) - tail, len(old), len(new) - tail, len(new)))
+    return _merged(codes)
+
+
+def _middle(old: Sequence[str], new: Sequence[str]) -> list[_Opcode]:
+    if not old or not new:
+        return [("replace", 0, len(old), 0, len(new))]
+    if len(old) * len(new) <= _MATCH_LIMIT:
+        return [code for code in SequenceMatcher(None, old, new, autojunk=False).get_opcodes()]
+    codes: list[_Opcode] = []
+    i = j = 0
+    for a, b in _patience_anchors(old, new):
+        codes.append(("replace", i, a, j, b))
+        codes.append(("equal", a, a + 1, b, b + 1))
+        i, j = a + 1, b + 1
+    codes.append(("replace", i, len(old), j, len(new)))
+    return codes
+
+
+def _patience_anchors(old: Sequence[str], new: Sequence[str]) -> list[tuple[int, int]]:
+    """Pairs of positions of items unique in both lists, in the longest order both agree on."""
+    seen_old: dict[str, int] = {}
+    for index, item in enumerate(old):
+        seen_old[item] = -1 if item in seen_old else index
+    seen_new: dict[str, int] = {}
+    for index, item in enumerate(new):
+        seen_new[item] = -1 if item in seen_new else index
+    pairs = sorted(
+        (i, seen_new[item])
+        for item, i in seen_old.items()
+        if i >= 0 and seen_new.get(item, -1) >= 0
+    )
+    # Longest increasing run of new positions (patience sorting, n log n).
+    tops: list[int] = []
+    top_index: list[int] = []
+    back: list[int] = []
+    for index, (_, j) in enumerate(pairs):
+        pile = bisect_left(tops, j)
+        if pile == len(tops):
+            tops.append(j)
+            top_index.append(index)
+        else:
+            tops[pile], top_index[pile] = j, index
+        back.append(top_index[pile - 1] if pile else -1)
+    chain: list[tuple[int, int]] = []
+    index = top_index[-1] if top_index else -1
+    while index >= 0:
+        chain.append(pairs[index])
+        index = back[index]
+    return chain[::-1]
+
+
+def _merged(codes: list[_Opcode]) -> list[_Opcode]:
+    merged: list[_Opcode] = []
+    for code in codes:
+        if code[1] == code[2] and code[3] == code[4]:
             continue
-        if merged and merged[-1][0] == "equal" == code[0]:
-            merged[-1] = ("equal", merged[-1][1], code[2], merged[-1][3], code[4])
+        if merged and merged[-1][0] == code[0]:
+            last = merged[-1]
+            merged[-1] = (code[0], last[1], code[2], last[3], code[4])
         else:
             merged.append(code)
     return merged
 
 
-def _is_blank(line: str) -> bool:
-    return not line.strip()
-
-
-def _logical_lines(text: str) -> list[str]:
-    """Lines as a reader sees them: a paragraph hard-wrapped in the source becomes one line.
-
-    Diffing reflowed paragraphs keeps a one-word edit from showing as a changed line break, and
-    lets a diff read as prose instead of as a source file.
-    """
-    lines: list[str] = []
-    in_fence = False
-    for raw in text.splitlines():
-        # Code fences and the front matter keep their lines as they are.
-        fence = raw.strip().startswith(("```", "~~~")) or (
-            raw.strip() == "---" and (not lines or (in_fence and lines[0] == "---\n"))
-        )
-        if not in_fence and not fence and lines and _continues(lines[-1], raw):
-            lines[-1] = lines[-1].rstrip("\n") + " " + raw.strip() + "\n"
+def _pairs(old: Sequence[str], new: Sequence[str]) -> list[_Entry]:
+    """Changed blocks side by side: a block edited in place pairs with its old self (same kind
+    of element, some words in common); the others stand alone as removed or added."""
+    pairs: list[_Entry] = []
+    i = j = 0
+    while i < len(old) and j < len(new):
+        if _name(old[i]) == _name(new[j]) and _alike(old[i], new[j]):
+            pairs.append(_Entry("changed", old[i], new[j]))
+            i, j = i + 1, j + 1
+        elif len(old) - i > len(new) - j:
+            pairs.append(_Entry("del", old[i], ""))
+            i += 1
         else:
-            lines.append(raw + "\n")
-        in_fence ^= fence
-    return lines
+            pairs.append(_Entry("ins", "", new[j]))
+            j += 1
+    pairs.extend(_Entry("del", block, "") for block in old[i:])
+    pairs.extend(_Entry("ins", "", block) for block in new[j:])
+    return pairs
 
 
-def _continues(previous: str, line: str) -> bool:
-    """Whether `line` is the soft-wrapped rest of the paragraph or list item `previous`."""
-    if not previous.strip() or not line.strip() or previous.lstrip().startswith(_OWN_LINE):
-        return False
-    return bool(_CONTINUES_ITEM.match(line)) or not _BLOCK_START.match(line)
+def _name(block: str) -> str:
+    return words.tag_name(block) if block.startswith("<") else ""
 
 
-def _word_changes(old: str, new: str) -> list[tuple[str, str]]:
-    old_tokens, new_tokens = _TOKENS.findall(old), _TOKENS.findall(new)
-    if len(old_tokens) * len(new_tokens) > _WORD_DIFF_LIMIT:
-        # Rewritten wholesale: word matching would take minutes and show the same thing.
-        return [("del", old), ("ins", new)]
-    matcher = SequenceMatcher(None, old_tokens, new_tokens, autojunk=False)
-    changes = []
-    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+def _alike(old: str, new: str) -> bool:
+    a = [t.text for t in words.tokens(old) if t.kind != "tag"]
+    b = [t.text for t in words.tokens(new) if t.kind != "tag"]
+    if not a or not b:
+        return not a and not b
+    return SequenceMatcher(None, a, b, autojunk=False).quick_ratio() >= 0.5
+
+
+def _shown_block(entry: _Entry) -> tuple[Block, int, int]:
+    """The block shown for an entry, and the words it added and removed."""
+    if entry.kind == "changed":
+        return _word_diff(words.tokens(entry.old), words.tokens(entry.new))
+    parts = words.segments(entry.raw)
+    text = _block_text(parts)
+    if entry.kind == "same":
+        return Block("same", entry.raw, text), 0, 0
+    count = _words(parts)
+    marked = Block(entry.kind, _marked(parts, entry.kind), _wrap(entry.kind, text))
+    return (marked, count, 0) if entry.kind == "ins" else (marked, 0, count)
+
+
+def _word_diff(old: Sequence[Token], new: Sequence[Token]) -> tuple[Block, int, int]:
+    """One block with its changed words marked inside the new block's markup."""
+    a = [t.raw if t.kind != "text" else t.text for t in old]
+    b = [t.raw if t.kind != "text" else t.text for t in new]
+    codes: list[_Opcode] = [("replace", 0, len(a), 0, len(b))]
+    if len(a) * len(b) <= _MATCH_LIMIT:
+        codes = [code for code in SequenceMatcher(None, a, b, autojunk=False).get_opcodes()]
+    out: list[str] = []
+    text: list[str] = []
+    stack: list[str] = []  # elements open at this point of the new block
+    added = removed = 0
+    for op, i1, i2, j1, j2 in codes:
         if op == "equal":
-            changes.append(("same", "".join(new_tokens[j1:j2])))
+            for token in new[j1:j2]:
+                out.append(token.raw)
+                _track(stack, token)
+            text.append(_text_of(new[j1:j2]))
             continue
-        if i2 > i1:
-            changes.append(("del", "".join(old_tokens[i1:i2])))
-        if j2 > j1:
-            changes.append(("ins", "".join(new_tokens[j1:j2])))
-    return changes
+        gone = old[i1:i2]
+        # Any character counts as a change to show (a comma too); only words count in numbers.
+        if any(t.kind == "atom" or (t.kind == "text" and t.text.strip()) for t in gone):
+            removed += _words(gone)
+            out.append(_deletion(gone, stack))
+            text.append(_wrap("del", _text_of(gone)))
+        came = new[j1:j2]
+        added += _words(came)
+        out.append(_marked(came, "ins", changed_tags=op == "replace"))
+        for token in came:
+            _track(stack, token)
+        text.append(_wrap("ins", _text_of(came)))
+    return Block("changed", _spaced("".join(out)), _tidy("".join(text))), added, removed
 
 
-def _fold(lines: list[str], context: int, *, first: bool, last: bool) -> list[Segment]:
-    """Keep `context` lines next to each change; replace the rest of an unchanged run by a fold."""
-    keep_head = 0 if first else context
-    keep_tail = 0 if last else context
-    if len(lines) <= keep_head + keep_tail + 1:
-        return [Segment("same", "".join(lines))]
-    hidden = len(lines) - keep_head - keep_tail
-    segments = [Segment("same", "".join(lines[:keep_head]))] if keep_head else []
-    segments.append(Segment("fold", "", folded_lines=hidden))
-    if keep_tail:
-        segments.append(Segment("same", "".join(lines[len(lines) - keep_tail :])))
-    return segments
+def _spaced(markup: str) -> str:
+    """A removed word set apart from the words around it ('both [for] beginners', not
+    'both[for] beginners'): the new text has no space where the old word stood."""
+    return _DEL_AFTER_WORD.sub(" <del>", _DEL_BEFORE_WORD.sub("</del> ", markup))
 
 
-def _merge(segments: list[Segment]) -> list[Segment]:
-    merged: list[Segment] = []
-    for segment in segments:
-        if not segment.text and segment.kind != "fold":
-            continue
-        if merged and merged[-1].kind == segment.kind and segment.kind != "fold":
-            merged[-1] = Segment(segment.kind, merged[-1].text + segment.text)
+def _track(stack: list[str], token: Token) -> None:
+    if token.kind != "tag":
+        return
+    if token.raw.startswith("</"):
+        name = words.tag_name(token.raw)
+        if name in stack:
+            del stack[len(stack) - 1 - stack[::-1].index(name) :]
+    elif words.opens(token.raw):
+        stack.append(words.tag_name(token.raw))
+
+
+def _deletion(gone: Sequence[Token], stack: list[str]) -> str:
+    """Removed tokens as they can stand in the new block here: whole elements keep their
+    markup (a removed list item stays an item); otherwise their text, struck."""
+    if _balanced(gone):
+        return _marked(list(gone), "del")
+    struck = "<del>" + "".join(t.raw for t in gone if t.kind != "tag").strip() + "</del>"
+    if stack and stack[-1] in ("ul", "ol"):
+        return f"<li>{struck}</li>"
+    if stack and stack[-1] in _CONTAINERS:
+        return ""  # no text can stand between table rows; the count still says it changed
+    return struck
+
+
+def _balanced(run: Sequence[Token]) -> bool:
+    depth = 0
+    for token in run:
+        if token.kind == "tag":
+            if token.raw.startswith("</"):
+                depth -= 1
+            elif words.opens(token.raw):
+                depth += 1
+            if depth < 0:
+                return False
+    return depth == 0 and any(t.kind == "tag" for t in run)
+
+
+def _marked(run: Sequence[Token], mark: str, *, changed_tags: bool = False) -> str:
+    """Tokens with their words wrapped in <ins> or <del>, the markup left where it is. With
+    `changed_tags`, the tags are new too: a changed image or checkbox is marked as its words
+    would be, a link whose address changed is marked as such."""
+    out: list[str] = []
+    pending: list[str] = []
+
+    def flush() -> None:
+        joined = "".join(pending)
+        if joined.strip():
+            stripped = joined.rstrip()
+            out.append(f"<{mark}>{stripped}</{mark}>{joined[len(stripped) :]}")
         else:
-            merged.append(segment)
-    return merged
+            out.append(joined)
+        pending.clear()
+
+    for token in run:
+        if token.kind != "tag":
+            pending.append(token.raw)
+            continue
+        flush()
+        name = "" if token.raw.startswith("</") else words.tag_name(token.raw)
+        if changed_tags and name in ("img", "input"):
+            out.append(f"<{mark}>{token.raw}</{mark}>")
+        elif changed_tags and name == "a" and " class=" not in token.raw:
+            out.append('<a class="diff-link"' + token.raw[2:])
+        else:
+            out.append(token.raw)
+    flush()
+    return "".join(out)
 
 
-def _count_words(text: str) -> int:
-    return sum(1 for token in _TOKENS.findall(text) if token[0].isalnum() or token[0] == "_")
+def _words(run: Sequence[Token]) -> int:
+    return sum(words.count(t.text) for t in run if t.kind != "tag")
+
+
+def _wrap(kind: str, text: str) -> str:
+    """Plain text marked as inserted or removed, the spaces around it left outside."""
+    core = text.strip()
+    if not core:
+        return text
+    start = text.index(core)
+    opening, closing = ("\x01", "\x02") if kind == "ins" else ("\x03", "\x04")
+    return text[:start] + opening + core + closing + text[start + len(core) :]
+
+
+def _block_text(run: Sequence[Token]) -> str:
+    """Tokens as plain text: headings keep their #, list items their dash, paragraphs a line."""
+    return _tidy(_text_of(run))
+
+
+def _tidy(text: str) -> str:
+    return "\n".join(line.rstrip() for line in text.strip("\n").splitlines())
+
+
+def _text_of(run: Sequence[Token]) -> str:
+    """`_block_text` for a part of a block: spaces kept as they are."""
+    out: list[str] = []
+    for token in run:
+        if token.kind != "tag":
+            out.append(token.text)
+            continue
+        name = words.tag_name(token.raw)
+        closing = token.raw.startswith("</")
+        if name in _HEADINGS and not closing:
+            out.append("#" * int(name[1]) + " ")
+        elif name == "li" and not closing:
+            out.append("- ")
+        elif name == "br" or (closing and name in ("p", "li", "tr", "dt", "dd", "pre")):
+            out.append("\n")
+        elif name in ("td", "th") and closing:
+            out.append(" | ")
+    return "".join(out)
+
+
+def _fold(entries: list[_Entry]) -> list[_Entry | Block]:
+    """Unchanged runs folded, keeping the block next to each change and the heading above it."""
+    if all(e.kind == "same" for e in entries):
+        return [_fold_of(entries)] if entries else []
+    keep: set[int] = set()
+    heading = None  # the last heading above the block at hand
+    for index, entry in enumerate(entries):
+        if entry.kind != "same":
+            keep.update((index - 1, index, index + 1))
+            if heading is not None:
+                keep.add(heading)
+        if _name(entry.raw) in _HEADINGS:
+            heading = index
+    shown: list[_Entry | Block] = []
+    hidden: list[_Entry] = []
+    for index, entry in enumerate(entries):
+        if index in keep:
+            if hidden:
+                shown.append(_fold_of(hidden))
+                hidden = []
+            shown.append(entry)
+        else:
+            hidden.append(entry)
+    if hidden:
+        shown.append(_fold_of(hidden))
+    return shown
+
+
+def _fold_of(hidden: list[_Entry]) -> Block:
+    paragraphs = all(_name(e.raw) == "p" for e in hidden)
+    noun = "paragraph" if paragraphs else "block"
+    label = f"{len(hidden)} unchanged {noun}{'' if len(hidden) == 1 else 's'}"
+    return Block("fold", "", label, folded=len(hidden))
+
+
+def front_matter_notes(old: Post, new: Post) -> tuple[str, ...]:
+    """One line per changed front matter field a reader sees: 'Title changed from “A” to “B”'."""
+    notes = []
+    before, after = _front_matter(old), _front_matter(new)
+    for field, old_value in before.items():
+        new_value = after[field]
+        if old_value == new_value:
+            continue
+        name = field.capitalize()
+        if not old_value:
+            notes.append(f"{name} set to {_shown(new_value)}")
+        elif not new_value:
+            notes.append(f"{name} removed (was {_shown(old_value)})")
+        else:
+            notes.append(f"{name} changed from {_shown(old_value)} to {_shown(new_value)}")
+    return tuple(notes)
+
+
+def _front_matter(post: Post) -> dict[str, object]:
+    return {
+        "title": post.title,
+        "summary": post.summary,
+        "tags": post.tags,
+        "date": post.published.date().isoformat() if post.published else "",
+        "updated": post.updated.date().isoformat() if post.updated else "",
+        "draft": "yes" if post.draft else "",
+    }
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, tuple | list):
+        return ", ".join(f"“{v}”" for v in value)
+    return f"“{value}”"
+
+
+def nested_headings(markup: str) -> str:
+    """Diff HTML with its headings one level down, to sit under the heading of its revision."""
+    return _HEADING_TAG.sub(lambda m: f"<{m.group(1)}h{min(6, int(m.group(2)) + 1)}", markup)
+
+
+def inline_styles(markup: str) -> str:
+    """Diff HTML that keeps its look without the site's stylesheet (feed readers drop it)."""
+    for plain, styled in _INLINE_STYLES:
+        markup = markup.replace(plain, styled)
+    return markup

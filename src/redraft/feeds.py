@@ -7,16 +7,22 @@ survive renames; every timestamp comes from the trail, so the same commit gives 
 from __future__ import annotations
 
 import datetime as dt
+import html
+import re
 import uuid
 from collections.abc import Sequence
+from urllib.parse import urljoin
 
 from feedgen.feed import FeedGenerator
 
 from . import urls
 from .config import Settings
-from .views import PostView
+from .views import Change, PostView
 
+CHANGES_IN_FEED = 50
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+# href and src attributes in rendered HTML (the renderer always double-quotes them).
+_ADDRESS = re.compile(r'\b(href|src)="([^"]*)"')
 _NAMESPACE = uuid.UUID("6f1d2a4e-2b0c-4f6e-9a57-1d0c5e7b3a21")
 
 
@@ -54,7 +60,8 @@ def site_feed(views: Sequence[PostView], settings: Settings, bodies: dict[str, s
         entry.author({"name": settings.author})
         if view.summary:
             entry.summary(view.summary)
-        entry.content(bodies[post.url], type="html")
+        page = urls.absolute(settings.base_url, post.url)
+        entry.content(absolute_links(bodies[post.url], page), type="html")
         for tag in post.tags:
             entry.category(term=tag)
     return bytes(feed.atom_str(pretty=True))
@@ -70,6 +77,7 @@ def revision_feed(view: PostView, settings: Settings, changes: dict[str, str]) -
         urls.absolute(settings.base_url, (view.history_url)),
     )
     feed.id(post_id(view) + ":revisions")
+    feed.subtitle(f"Every change to “{post.title}”: {view.count}.")
     counting = [r for r in view.revisions if r.revision.counts]
     feed.updated(counting[0].revision.date if counting else post.updated or _EPOCH)
     for item in reversed(counting):
@@ -81,8 +89,45 @@ def revision_feed(view: PostView, settings: Settings, changes: dict[str, str]) -
         entry.published(revision.date)
         entry.updated(revision.date)
         entry.author({"name": revision.commit.author})
-        entry.content(changes[revision.commit.sha], type="html")
+        page = urls.absolute(settings.base_url, item.url)
+        entry.content(absolute_links(changes[revision.commit.sha], page), type="html")
     return bytes(feed.atom_str(pretty=True))
+
+
+def changes_feed(changes: Sequence[Change], settings: Settings) -> bytes:
+    """The site's recent changes: one entry per substantive revision of any post, newest first.
+    Entries share their ids with the posts' own revision feeds: they are the same revisions."""
+    feed = _feed(
+        settings,
+        f"{settings.title}: recent changes",
+        urls.absolute(settings.base_url, urls.CHANGES_FEED),
+        urls.absolute(settings.base_url, urls.CHANGES),
+    )
+    feed.id(uuid.uuid5(_NAMESPACE, "changes:" + settings.base_url).urn)
+    feed.updated(changes[0].item.revision.date if changes else _EPOCH)
+    for change in reversed(changes):  # feedgen lists entries last-added first
+        view, item = change.view, change.item
+        revision = item.revision
+        entry = feed.add_entry()
+        entry.id(revision_id(view, revision.commit.sha))
+        subject = revision.commit.subject
+        entry.title(f"{view.post.title}: {subject}" if subject else view.post.title)
+        history = urls.absolute(settings.base_url, view.history_url)
+        entry.link(href=f"{history}#{urls.revision_anchor(item.short)}", rel="alternate")
+        entry.published(revision.date)
+        entry.updated(revision.date)
+        entry.author({"name": revision.commit.author})
+        entry.summary(revision.commit.body or revision.commit.subject or "A new revision.")
+    return bytes(feed.atom_str(pretty=True))
+
+
+def absolute_links(markup: str, page: str) -> str:
+    """Feed content with every link and image address absolute, resolved against the page the
+    content comes from: a feed reader resolves '#heading' against the feed, not the page."""
+    return _ADDRESS.sub(
+        lambda m: f'{m.group(1)}="{html.escape(urljoin(page, html.unescape(m.group(2))))}"',
+        markup,
+    )
 
 
 def _feed(settings: Settings, title: str, self_url: str, home: str) -> FeedGenerator:

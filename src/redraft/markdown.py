@@ -28,18 +28,18 @@ from pygments.lexer import Lexer
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
+from . import words
 from .urls import slugify
 
 # A code block's highlighting may take this long; after it, the block is shown as plain text.
 HIGHLIGHT_SECONDS = 2.0
 _LONGEST_LINE = 5_000
 # Bump when the HTML this module produces changes, so cached renders are not reused.
-RENDERER_VERSION = "4"
+RENDERER_VERSION = "5"
 # The Markdown dialect posts are written in (`redraft check` parses posts with it too).
 PLUGINS = ["table", "footnotes", "strikethrough", "task_lists", "math", "def_list", "mark"]
 _UNKNOWN_COMMAND = re.compile(r">(\\[A-Za-z]+)<")  # latex2mathml passes unknown commands through
 _CAPTIONED_IMAGE = re.compile(r'<img src="[^"]*" alt="[^"]*" title="([^"]*)" loading="lazy">')
-_WORD = re.compile(r"\w+(?:[-'’]\w+)*")
 # Ids the default theme's pages give their own elements; a heading must not take one.
 THEME_IDS = frozenset({"main", "toc-title", "timeline-caption", "writing-title", "revised-title"})
 _HTML_ID = re.compile(r"""\bid\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
@@ -87,13 +87,9 @@ def render_markdown(
         html=body,
         toc=toc,
         first_paragraph=_first_paragraph(body),
-        words=count_words(text),
+        words=words.count_html(body),
         warnings=tuple(renderer.warnings),
     )
-
-
-def count_words(text: str) -> int:
-    return len(_WORD.findall(text))
 
 
 def _heading_id(used: set[str], token: dict[str, Any], index: int) -> str:

@@ -5,10 +5,12 @@ writer such as a feed) and its scope, which says what one file is made from and 
 depends on:
 
 - site: every published post (the front page, feeds, sitemap);
+- changes: one page of the site's recent changes (every substantive revision, newest first);
 - tag: the posts with one tag;
 - post: one post and its trail (its page, history page, revision feed);
 - revision: one revision of a post (its snapshot);
-- former: one address a post had before a rename (a redirect);
+- former: one address a post had before a rename (a redirect, and the post's revision feed, so
+  its subscribers are not lost);
 - static: one theme file; asset: one file beside a post.
 
 Markdown is rendered here only, through the cache: each distinct blob once, each diff once.
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import re
 import signal
 import sys
 import threading
@@ -40,22 +43,31 @@ from . import feeds, history, output, theme, urls
 from ._version import __version__
 from .cache import Cache, PageRecord, cache_key
 from .config import Settings
-from .content import COMMITTED, Asset, Post, Source, parse_post
-from .diffs import DIFF_VERSION, WordDiff, word_diff
+from .content import Asset, Post, parse_revision
+from .diffs import (
+    DIFF_VERSION,
+    WordDiff,
+    front_matter_notes,
+    rendered_diff,
+    section_fingerprints,
+)
 from .errors import RedraftError
 from .markdown import RENDERER_VERSION, MarkupError, Rendered, render_markdown
 from .output import Writer
 from .site_files import SiteFiles
-from .views import PostView, RevisionView, json_ld, timeline
+from .views import Change, PostView, RevisionView, json_ld, timeline
 
 RECENTLY_REVISED = 5
+CHANGES_PER_PAGE = 50
+# A `##` heading as the renderer writes it, up to its end tag: section dates go after it.
+_SECTION_END = re.compile(r'<h2 id="([^"]+)">.*?</h2>\n?', re.DOTALL)
 # Below this many posts per core, starting worker processes costs more than it saves.
 POSTS_PER_WORKER = 100
 PARENT_CHECK_SECONDS = 0.5  # how often a worker looks whether its build is still there
 # Posts written as one batch, their history blobs read from git in one go (bounds memory).
 BLOBS_READ_AHEAD = 200
 
-Scope = Literal["site", "tag", "post", "revision", "former", "static", "asset"]
+Scope = Literal["site", "changes", "tag", "post", "revision", "former", "static", "asset"]
 Context = Mapping[str, Any]
 Make = Callable[[jinja2.Environment, Context], "str | bytes"]
 Progress = Callable[[str, int, int], None]
@@ -99,6 +111,13 @@ OUTPUTS: tuple[Output, ...] = (
         lambda env, c: feeds.site_feed(c["views"], c["settings"], c["bodies"]),
     ),
     Output("sitemap", "site", lambda: urls.SITEMAP, _template("sitemap.xml")),
+    Output(
+        "recent changes feed",
+        "site",
+        lambda: urls.CHANGES_FEED,
+        lambda env, c: feeds.changes_feed(c["changes"][: feeds.CHANGES_IN_FEED], c["settings"]),
+    ),
+    Output("recent changes", "changes", urls.changes, _template("changes.html")),
     Output("robots", "site", lambda: urls.ROBOTS, _template("robots.txt")),
     Output("not found", "site", lambda: urls.NOT_FOUND, _template("404.html")),
     Output(
@@ -110,6 +129,13 @@ OUTPUTS: tuple[Output, ...] = (
     ),
     Output("topic", "tag", urls.tag, _template("tag.html")),
     Output("redirect", "former", _same, _template("redirect.html")),
+    Output(
+        "former revision feed",
+        "former",
+        urls.post_feed,
+        lambda env, c: c["target_feed"],
+        when=lambda c: c["target_feed"] is not None,
+    ),
     Output("post file", "asset", _same, lambda env, c: c["data"]),
     Output("theme file", "static", urls.static, lambda env, c: c["data"]),
     Output("post", "post", _same, _template("post.html")),
@@ -133,7 +159,7 @@ def _write(
     writer: Writer,
     env: jinja2.Environment,
     scope: Scope,
-    subject: tuple[str, ...],
+    subject: tuple[str | int, ...],
     context: Context,
 ) -> None:
     """Write every output of `scope` for one subject (a tag, a post's URL...)."""
@@ -178,10 +204,20 @@ def write_site(
     writer = Writer(folder, previous)
     site = _site_context(views, settings, head)
     _write(writer, env, "site", (), site)
+    pages = _chunks(site["changes"], CHANGES_PER_PAGE)
+    for number, changes in enumerate(pages, start=1):
+        context = {**site, "changes": changes, "page": number, "pages": len(pages)}
+        _write(writer, env, "changes", (number,), context)
     for tag, tagged in _by_tag(views).items():
         _write(writer, env, "tag", (tag,), {**site, "tag": tag, "views": tagged})
     for former, target in _redirects(views).items():
-        _write(writer, env, "former", (former,), {**site, "target": target})
+        # Feed readers do not follow a redirect page: the post's feed is served here too, the
+        # same bytes (same entry ids, its self link naming the new address).
+        feed = folder / urls.file_of(urls.post_feed(target))
+        target_feed = feed.read_bytes() if feed.is_file() else None
+        _write(
+            writer, env, "former", (former,), {**site, "target": target, "target_feed": target_feed}
+        )
     for asset in assets:
         _write(writer, env, "asset", (asset.path,), {"data": asset.data})
     for name, data in theme.static_files(site_files.static()).items():
@@ -205,7 +241,29 @@ def _site_context(views: list[PostView], settings: Settings, head: str | None) -
         "bodies": {view.url: view.rendered.html for view in views},
         "settings": settings,
         "commit": head,
+        "changes": recent_changes(views),
     }
+
+
+def recent_changes(views: list[PostView]) -> list[Change]:
+    """Every substantive revision of every post, newest first."""
+    found = [
+        Change(view, item)
+        for view in views
+        for item in view.revisions
+        if item.revision.counts and item.revision.date
+    ]
+    return sorted(found, key=_newest_first_change)
+
+
+def _newest_first_change(change: Change) -> tuple[float, str, str]:
+    date = change.item.revision.date
+    return (-date.timestamp() if date else 0.0, change.view.url, change.item.short)
+
+
+def _chunks(items: list[Change], size: int) -> list[list[Change]]:
+    """`items` in pages of `size`; one empty page when there are none (the page says so)."""
+    return [items[i : i + size] for i in range(0, len(items), size)] or [[]]
 
 
 def _by_tag(views: list[PostView]) -> dict[str, list[PostView]]:
@@ -385,7 +443,7 @@ class _PostPages:
 
     def write(self, post: Post, blobs: dict[str, bytes]) -> PostView:
         first_file = len(self.writer.written)
-        revisions, snapshots, changes = self._revisions(post, blobs)
+        revisions, snapshots, changes, sections = self._revisions(post, blobs)
         view = PostView(post, self.render(post), tuple(revisions), _former_urls(post))
         show_toc = (
             post.toc
@@ -401,6 +459,7 @@ class _PostPages:
             "timeline": timeline(view) if view.living else None,
             "show_toc": show_toc and len(view.rendered.toc) > 1,
             "changes": changes,
+            "body": self._dated_sections(view, sections) if view.living else view.rendered.html,
         }
         _write(self.writer, self.env, "post", (post.url,), context)
         self._write_snapshots(view, snapshots)
@@ -442,28 +501,57 @@ class _PostPages:
 
     def _revisions(
         self, post: Post, blobs: dict[str, bytes]
-    ) -> tuple[list[RevisionView], dict[str, Post], dict[str, str]]:
-        """History lines newest first, the snapshot posts by commit, and each diff as HTML."""
+    ) -> tuple[list[RevisionView], dict[str, Post], dict[str, str], dict[str, RevisionView]]:
+        """History lines newest first, the snapshot posts by commit, each diff as HTML, and the
+        revision that last changed each `##` section (by heading id)."""
         items: list[RevisionView] = []
         snapshots: dict[str, Post] = {}
         changes: dict[str, str] = {}
+        sections: dict[str, RevisionView] = {}
+        previous: dict[str, str] = {}
         if self.repo is None:  # a preview outside a repository: no post has a trail
-            return items, snapshots, changes
+            return items, snapshots, changes, sections
         for revision, before, after in history.revision_texts(self.repo, post.trail, blobs):
             diff, words = None, 0
             if after is not None:
-                diff = self._diff(revision, before, after)
-                snapshot = _snapshot_post(revision, after, post.source, self.settings)
+                snapshot = parse_revision(revision.blob, after, post.source, self.settings.zone)
+                earlier = (
+                    parse_revision(revision.old_blob, before, post.source, self.settings.zone)
+                    if revision.old_blob
+                    else None
+                )
                 snapshots[revision.commit.sha] = snapshot
+                diff = self._diff(earlier, snapshot)
                 # Rendered now (and kept in the memo for its page): its word count comes with it.
                 words = self.render(snapshot).words
             item = self._revision_view(post, revision, diff, words)
-            if diff:
+            if after is not None:
+                fingerprints = section_fingerprints(self.render(snapshot).html)
+                if not revision.minor:  # a minor fix does not make a section new
+                    changed = {s for s, h in fingerprints.items() if previous.get(s) != h}
+                    sections.update(dict.fromkeys(changed, item))
+                previous = fingerprints
+            if diff and revision.kind == "added":
+                # A feed entry for a first version shows the post, not a diff of nothing.
+                changes[revision.commit.sha] = self.render(snapshot).html
+            elif diff:
                 changes[revision.commit.sha] = theme.render_page(
-                    self.env, "diff.html", item=item, commit=None
+                    self.env, "diff.html", item=item, feed=True, commit=None
                 )
             items.append(item)
-        return items[::-1], snapshots, changes
+        return items[::-1], snapshots, changes, sections
+
+    def _dated_sections(self, view: PostView, sections: dict[str, RevisionView]) -> str:
+        """The post's HTML with, under each `##` heading, when its words last changed."""
+
+        def dated(match: re.Match[str]) -> str:
+            item = sections.get(match.group(1))
+            if item is None:
+                return match.group(0)
+            mark = theme.render_page(self.env, "section_date.html", view=view, item=item)
+            return match.group(0) + mark
+
+        return _SECTION_END.sub(dated, view.rendered.html)
 
     def _revision_view(
         self, post: Post, revision: history.Revision, diff: WordDiff | None, words: int
@@ -480,11 +568,15 @@ class _PostPages:
             words=words,
         )
 
-    def _diff(self, revision: history.Revision, before: str, after: str) -> WordDiff:
-        key = cache_key("diff", DIFF_VERSION, revision.old_blob, revision.blob)
+    def _diff(self, before: Post | None, after: Post) -> WordDiff:
+        """What changed from `before` (None: nothing) to `after`, as the page shows it."""
+        old_html = self.render(before).html if before else ""
+        new_html = self.render(after).html
+        notes = front_matter_notes(before, after) if before else ()
+        key = cache_key("diff", DIFF_VERSION, old_html, new_html, *notes)
         diff = self.cache.diff(key)
         if diff is None:
-            diff = word_diff(before, after)
+            diff = rendered_diff(old_html, new_html, notes)
             self.cache.put(key, diff)
         return diff
 
@@ -506,16 +598,3 @@ class _PostPages:
 
 def _former_urls(post: Post) -> tuple[str, ...]:
     return tuple(sorted({urls.post(r.path) for r in post.trail.revisions} - {post.url}))
-
-
-def _snapshot_post(revision: history.Revision, text: str, current: str, settings: Settings) -> Post:
-    """The post as it was; an old revision whose front matter no longer parses shows as text.
-
-    Its links and images are resolved from the post's current path: the site holds the files of
-    HEAD, so an image that moved along with the post is found where it is now.
-    """
-    source = Source(current, text.encode("utf-8"), revision.blob, COMMITTED)
-    try:
-        return parse_post(source, zone=settings.zone)
-    except RedraftError:
-        return Post(source=current, url=urls.post(current), title="", body=text, blob=revision.blob)

@@ -13,12 +13,15 @@ import hashlib
 from collections.abc import Callable, Mapping
 from importlib.resources import files
 from pathlib import Path
+from urllib.parse import unquote
 
 import jinja2
 from pygments.formatters import HtmlFormatter
 
 from . import urls
 from .config import Settings
+from .counts import strip_markers
+from .diffs import inline_styles, nested_headings
 from .errors import RedraftError
 
 
@@ -44,8 +47,15 @@ def template_environment(
     env.filters["absolute"] = lambda path: urls.absolute(settings.base_url, str(path))
     env.filters["iso"] = lambda d: d.isoformat() if d else ""
     env.filters["day"] = lambda d: display_date(d, settings) if d else ""
+    env.filters["clock"] = lambda d: f"{d.astimezone(settings.zone):%H:%M}" if d else ""
     env.filters["thousands"] = lambda n: f"{n:,}"
     env.filters["tag_url"] = urls.tag
+    env.filters["page_url"] = urls.post
+    # An address as a reader reads it, not percent-encoded: '/posts/with space/'.
+    env.filters["shown_url"] = lambda path: unquote(urls.link(settings.base_path, str(path)))
+    env.filters["inline_styles"] = inline_styles
+    env.filters["nested_headings"] = nested_headings
+    env.filters["subject"] = lambda text: strip_markers(text, settings.minor_markers)
     env.globals["site"] = settings
     env.globals["urls"] = urls
     return env

@@ -22,6 +22,8 @@ SITEMAP = "sitemap.xml"
 ROBOTS = "robots.txt"
 NOT_FOUND = "404.html"
 CNAME = "CNAME"
+CHANGES = "changes/"
+CHANGES_FEED = "changes/feed.xml"
 STATIC = "static/"
 # The folder name of a post's history; its snapshots live beneath it.
 _HISTORY = "history/"
@@ -57,6 +59,16 @@ def snapshot(post_url: str, short_sha: str) -> str:
 def post_feed(post_url: str) -> str:
     """A post's own Atom feed, one entry per revision."""
     return post_url + _FEED
+
+
+def changes(page: int) -> str:
+    """Recent changes across the site, newest first: page 1, 2, ..."""
+    return CHANGES if page == 1 else f"{CHANGES}page/{page}/"
+
+
+def revision_anchor(short_sha: str) -> str:
+    """The fragment naming one revision on its post's history page."""
+    return f"r-{short_sha}"
 
 
 _SLUG_BYTES = 120

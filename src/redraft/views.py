@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from . import urls
 from .config import Settings
 from .content import Post
+from .counts import TrailCount, count_trail
 from .diffs import WordDiff
 from .history import Revision
 from .markdown import Rendered
@@ -63,13 +64,13 @@ class PostView:
         return max(1, math.ceil(self.rendered.words / WORDS_PER_MINUTE))
 
     @property
-    def edits(self) -> int:
-        """Revisions that changed the words and are not minor."""
-        return sum(1 for r in self.revisions if r.revision.counts)
+    def count(self) -> TrailCount:
+        """Its revisions, minor ones and moves: the one count every page and feed shows."""
+        return count_trail(self.post.trail)
 
     @property
     def living(self) -> bool:
-        return self.edits >= 3
+        return self.count.substantive >= 3
 
     @property
     def toc_sections(self) -> list[tuple[str, str, list[tuple[str, str]]]]:
@@ -89,6 +90,14 @@ class PostView:
         return bool(post.updated and post.published and post.updated > post.published)
 
 
+@dataclass(frozen=True)
+class Change:
+    """One line of the site's recent changes: a revision of a post."""
+
+    view: PostView
+    item: RevisionView
+
+
 def json_ld(view: PostView, settings: Settings) -> str:
     """The post's schema.org BlogPosting, safe to place inside a <script> element."""
     post = view.post
@@ -104,6 +113,8 @@ def json_ld(view: PostView, settings: Settings) -> str:
         "description": view.summary,
         "keywords": list(post.tags),
         "wordCount": view.rendered.words,
+        # schema.org's version of a CreativeWork: here, how many revisions it has had.
+        "version": view.count.revisions or None,
     }
     text = json.dumps({k: v for k, v in data.items() if v is not None}, ensure_ascii=False)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
@@ -111,39 +122,86 @@ def json_ld(view: PostView, settings: Settings) -> str:
 
 @dataclass(frozen=True)
 class Timeline:
-    """Coordinates for the 'changed over time' SVG: one point per revision, y = words."""
+    """The 'changed over time' chart: words (from zero) against dates, one point per revision.
+
+    Coordinates are SVG user units; the plot sits inside margins that hold the axis labels.
+    """
 
     width: int
     height: int
-    points: tuple[tuple[float, float, RevisionView], ...]
+    left: int
+    top: int
+    right: int
+    bottom: int
+    points: tuple[tuple[float, float, RevisionView], ...]  # oldest first
     polyline: str
+    y_ticks: tuple[tuple[float, str], ...]  # (y, '1,000')
+    x_ticks: tuple[tuple[float, dt.datetime, str], ...]  # (x, date, text-anchor)
     max_words: int
-    first: dt.datetime | None
-    last: dt.datetime | None
+    first: dt.datetime
+    last: dt.datetime
+    radius: float
 
 
-def timeline(view: PostView, width: int = 640, height: int = 120, pad: int = 10) -> Timeline | None:
-    """A timeline of the post's content revisions, or None when there is nothing to draw."""
-    revisions = [r for r in reversed(view.revisions) if r.url]
+def timeline(view: PostView, width: int = 640, height: int = 200) -> Timeline | None:
+    """The chart of the post's revisions, or None when there is nothing to draw."""
+    revisions = [r for r in reversed(view.revisions) if r.url and r.revision.date]
     if len(revisions) < 2:
         return None
-    times = [r.revision.commit.authored.timestamp() for r in revisions]
-    start, span = min(times), (max(times) - min(times)) or 1
-    top = max(r.words for r in revisions) or 1
+    left, top, right, bottom = 64, 12, width - 16, height - 32
+    times = [_moment(r).timestamp() for r in revisions]
+    start, span = times[0], (times[-1] - times[0]) or 1
+    scale = _nice_ceiling(max(r.words for r in revisions))
+    xs = _spread([left + (t - start) / span * (right - left) for t in times], left, right)
     points = tuple(
-        (
-            round(pad + (t - start) / span * (width - 2 * pad), 1),
-            round(height - pad - r.words / top * (height - 2 * pad), 1),
-            r,
-        )
-        for t, r in zip(times, revisions, strict=True)
+        (round(x, 1), round(bottom - r.words / scale * (bottom - top), 1), r)
+        for x, r in zip(xs, revisions, strict=True)
     )
+    y_ticks = tuple(
+        (round(bottom - share * (bottom - top), 1), f"{round(scale * share):,}")
+        for share in (0, 0.5, 1)
+    )
+    first, last = _moment(revisions[0]), _moment(revisions[-1])
+    x_ticks = ((float(left), first, "start"), (float(right), last, "end"))
+    gap = (right - left) / (len(revisions) - 1)
     return Timeline(
         width=width,
         height=height,
+        left=left,
+        top=top,
+        right=right,
+        bottom=bottom,
         points=points,
         polyline=" ".join(f"{x},{y}" for x, y, _ in points),
-        max_words=top,
-        first=revisions[0].revision.date,
-        last=revisions[-1].revision.date,
+        y_ticks=y_ticks,
+        x_ticks=x_ticks,
+        max_words=max(r.words for r in revisions),
+        first=first,
+        last=last,
+        radius=round(max(2.0, min(5.0, gap / 2.5)), 1),
     )
+
+
+def _moment(item: RevisionView) -> dt.datetime:
+    return item.revision.date or item.revision.commit.authored
+
+
+def _nice_ceiling(value: int) -> int:
+    """The axis top: 1, 2 or 5 times a power of ten (at least 10), at least `value`."""
+    magnitude = int("1" + "0" * max(0, len(str(max(value, 1))) - 1))
+    for step in (1, 2, 5, 10):
+        if step * magnitude >= value:
+            return max(10, step * magnitude)
+    return 10 * magnitude
+
+
+def _spread(xs: list[float], low: float, high: float) -> list[float]:
+    """Positions nudged apart so revisions of one day stay distinct points, in date order."""
+    gap = min(10.0, (high - low) / (len(xs) - 1))
+    spread = list(xs)
+    for index in range(1, len(spread)):
+        spread[index] = max(spread[index], spread[index - 1] + gap)
+    spread[-1] = min(spread[-1], high)
+    for index in range(len(spread) - 2, -1, -1):
+        spread[index] = min(spread[index], spread[index + 1] - gap)
+    return spread

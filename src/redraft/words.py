@@ -1,0 +1,123 @@
+"""What a word is: rendered HTML split into tags, words, spaces and punctuation.
+
+One tokenizer for every count a reader sees (a page's words, a revision's words, a diff's
++added/−removed), so the numbers add up: a revision's words plus what its diff added, minus what
+it removed, are the next revision's words. Words are counted in the rendered page, never in its
+Markdown source: link addresses, markup and front matter are not words.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+# Tags (quoted attribute values may hold '>'), comments, and elements kept whole: maths and
+# drawings cannot hold diff marks, and script or style text is not prose.
+_MARKUP = re.compile(
+    r"<(math|svg|script|style|textarea)\b.*?</\1\s*>"
+    r"|<!--.*?-->"
+    r"|<[A-Za-z/!?][^\"'>]*(?:(?:\"[^\"]*\"|'[^']*')[^\"'>]*)*>",
+    re.DOTALL | re.IGNORECASE,
+)
+_UNITS = re.compile(r"\s+|\w+(?:[-'’]\w+)*|[^\w\s]")
+_WORD = re.compile(r"\w+(?:[-'’]\w+)*")
+_TAG_NAME = re.compile(r"</?([A-Za-z][A-Za-z0-9-]*)")
+# Elements with no end tag: they open nothing.
+VOID = frozenset(
+    [
+        "area",
+        "base",
+        "br",
+        "col",
+        "embed",
+        "hr",
+        "img",
+        "input",
+        "link",
+        "meta",
+        "param",
+        "source",
+        "track",
+        "wbr",
+    ]
+)
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str  # tag, text (a run of text, or one word, space run or mark of it), atom
+    raw: str  # as it stands in the HTML
+    text: str  # what a reader reads: '' for a tag
+
+
+def pieces(markup: str) -> Iterator[tuple[str, str]]:
+    """(kind, raw) for each tag, whole element and run of text of `markup`, in order: what
+    `segments` gives, without decoding the text (splitting a long page into blocks needs
+    only its tags)."""
+    position = 0
+    for match in _MARKUP.finditer(markup):
+        if match.start() > position:
+            yield "text", markup[position : match.start()]
+        yield ("atom" if match.group(1) else "tag"), match.group(0)
+        position = match.end()
+    if position < len(markup):
+        yield "text", markup[position:]
+
+
+def segments(markup: str) -> list[Token]:
+    """`markup` as tags, whole elements and runs of text (not yet split into words)."""
+    found: list[Token] = []
+    position = 0
+    for match in _MARKUP.finditer(markup):
+        if match.start() > position:
+            raw = markup[position : match.start()]
+            found.append(Token("text", raw, html.unescape(raw)))
+        raw = match.group(0)
+        found.append(Token("atom", raw, _plain(raw)) if match.group(1) else Token("tag", raw, ""))
+        position = match.end()
+    if position < len(markup):
+        raw = markup[position:]
+        found.append(Token("text", raw, html.unescape(raw)))
+    return found
+
+
+def tokens(markup: str) -> list[Token]:
+    """`markup` as tags, whole elements, and its text one word, space run or mark at a time."""
+    found: list[Token] = []
+    for segment in segments(markup):
+        if segment.kind != "text":
+            found.append(segment)
+            continue
+        for unit in _UNITS.findall(segment.text):
+            found.append(Token("text", html.escape(unit, quote=False), unit))
+    return found
+
+
+def _plain(raw: str) -> str:
+    """The text a reader reads in a whole element: a formula's symbols, no script or style."""
+    if tag_name(raw) in ("script", "style"):
+        return ""
+    return html.unescape(" ".join(re.sub(r"<[^>]*>", " ", raw).split()))
+
+
+def tag_name(raw: str) -> str:
+    match = _TAG_NAME.match(raw)
+    return match.group(1).lower() if match else ""
+
+
+def opens(raw: str) -> bool:
+    """Whether a tag opens an element that a later end tag closes."""
+    name = tag_name(raw)
+    return bool(name) and not raw.startswith("</") and name not in VOID and not raw.endswith("/>")
+
+
+def count(text: str) -> int:
+    """Words in plain text."""
+    return len(_WORD.findall(text))
+
+
+def count_html(markup: str) -> int:
+    """Words a reader reads in rendered HTML (a word never runs across a tag)."""
+    return sum(count(t.text) for t in segments(markup) if t.kind != "tag")
