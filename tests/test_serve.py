@@ -392,7 +392,12 @@ def test_builds_do_not_trigger_builds(blog, preview):
     assert not preview.wait_for_version(settled + 1, timeout=1.5)
 
 
-def _serve_in_subprocess(blog, tmp_path):
+def _ignore_sigint() -> None:
+    """What a non-interactive shell does to a command it starts in the background (`cmd &`)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _serve_in_subprocess(blog, tmp_path, sigint_ignored=False):
     temp = tmp_path / "tmp"
     temp.mkdir()
     env = {**os.environ, "TMPDIR": str(temp), "PYTHONUNBUFFERED": "1", "NO_COLOR": "1"}
@@ -402,6 +407,7 @@ def _serve_in_subprocess(blog, tmp_path):
         stderr=subprocess.PIPE,
         text=True,
         env=env,
+        preexec_fn=_ignore_sigint if sigint_ignored else None,
     )
     lines = []
     url = None
@@ -419,10 +425,14 @@ def _serve_in_subprocess(blog, tmp_path):
     return process, url, temp, lines
 
 
-@pytest.mark.parametrize("stop_with", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
-def test_the_serve_command_stops_cleanly(blog, tmp_path, stop_with):
+@pytest.mark.parametrize(
+    ("stop_with", "sigint_ignored"),
+    [(signal.SIGINT, False), (signal.SIGTERM, False), (signal.SIGINT, True)],
+    ids=["SIGINT", "SIGTERM", "SIGINT-when-started-with-it-ignored"],
+)
+def test_the_serve_command_stops_cleanly(blog, tmp_path, stop_with, sigint_ignored):
     blog.write("posts/a.md", "# A\n\nWords.\n")
-    process, url, temp, lines = _serve_in_subprocess(blog, tmp_path)
+    process, url, temp, lines = _serve_in_subprocess(blog, tmp_path, sigint_ignored)
     try:
         with urllib.request.urlopen(url + "posts/a/", timeout=WAIT) as response:
             assert b"Words." in response.read()

@@ -719,7 +719,11 @@ def _echo(line: str, error: bool) -> None:
 
 @contextmanager
 def _terminate_as_interrupt() -> Iterator[None]:
-    """SIGTERM stops the server the way Ctrl-C does (in the main thread only)."""
+    """Ctrl-C and SIGTERM stop the server (in the main thread only).
+
+    The SIGINT handler is installed explicitly: a process started in the background by a
+    non-interactive shell inherits SIGINT as ignored, and Python then leaves it ignored.
+    """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -727,11 +731,12 @@ def _terminate_as_interrupt() -> Iterator[None]:
     def interrupt(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGTERM, interrupt)
+    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 @contextmanager
