@@ -14,7 +14,8 @@ from urllib.parse import unquote, urlsplit
 import pytest
 import yaml
 
-from conftest import Blog, parse_html
+from actions import CacheStore, Run, environment, run_github_job
+from conftest import Blog, files_of, parse_html
 
 BASE_URL = "https://example.github.io/blog/"
 BASE_PATH = urlsplit(BASE_URL).path
@@ -159,3 +160,69 @@ def test_snapshots_from_before_a_folder_rename_keep_their_images(blog, tmp_path)
     ]
     assert images, "the snapshot shows no image"
     assert [(page, link) for page, link in images if not _file_for(site, link).is_file()] == []
+
+
+def _deploy_job() -> dict:
+    workflow = yaml.safe_load(files("redraft").joinpath("deploy.yml").read_text(encoding="utf-8"))
+    return workflow["jobs"]["build"]
+
+
+def _publish(blog: Blog, runner: Path, cache: CacheStore) -> tuple[Path, Run]:
+    """One run of the deploy job on the blog's current commit, in a fresh clone, with the test
+    environment's redraft standing in for the install step."""
+    clone = _clone(blog.root, runner / "blog")
+    run = run_github_job(
+        _deploy_job(),
+        clone,
+        environment(path_first=Path(sys.executable).parent),
+        cache,
+        sha=blog.git("rev-parse", "HEAD").strip(),
+        outputs={"pages": {"base_url": BASE_URL}},
+        skip=("Install redraft",),
+    )
+    return clone, run
+
+
+def test_a_later_commit_restores_the_cache_and_rebuilds_only_what_changed(published, tmp_path):
+    cache = CacheStore(tmp_path / "caches")
+    first, run = _publish(published, tmp_path / "run-1", cache)
+    assert run.restored is None and cache.keys, "the first run starts cold and saves a cache"
+    assert "unchanged since the previous build" not in run.logs["Build the site"]
+
+    published.write("posts/third.md", "# Third\n\nA new post links [the first](first.md).\n")
+    published.commit("Add third", "2024-06-07T08:00:00+02:00")
+    clone, run = _publish(published, tmp_path / "run-2", cache)
+
+    assert run.restored == cache.keys[0]
+    built = run.logs["Build the site"]
+    assert "Built 3 posts" in built and "2 unchanged since the previous build" in built, built
+    cold = clone / "cold"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "redraft",
+            "build",
+            "--no-cache",
+            "-o",
+            str(cold),
+            "--base-url",
+            BASE_URL,
+        ],
+        cwd=clone,
+        check=True,
+        capture_output=True,
+    )
+    assert files_of(clone / "_site") == files_of(cold)
+    assert len(cache.keys) == 2, "the second run saves its own cache for the next"
+
+
+def test_a_new_redraft_or_new_settings_start_cold(published, tmp_path):
+    cache = CacheStore(tmp_path / "caches")
+    _publish(published, tmp_path / "run-1", cache)
+    settings = (published.root / "pyproject.toml").read_text(encoding="utf-8")
+    published.write("pyproject.toml", settings.replace("Test notebook", "Renamed notebook"))
+    published.commit("Rename the blog", "2024-06-07T08:00:00+02:00")
+    _clone_dir, run = _publish(published, tmp_path / "run-2", cache)
+    assert run.restored is None
+    assert "unchanged since the previous build" not in run.logs["Build the site"]

@@ -1,9 +1,11 @@
-"""The GitHub Actions workflows: linted by actionlint, audited by zizmor, and the deploy workflow
-identical to the one `redraft init` writes."""
+"""The GitHub Actions workflows: linted by actionlint, audited by zizmor, every action pinned to
+a commit, and the deploy workflow and Dependabot settings identical to the ones `redraft init`
+writes."""
 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -11,6 +13,7 @@ from importlib.resources import files
 from pathlib import Path
 
 import pytest
+import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 WORKFLOWS = REPO / ".github" / "workflows"
@@ -49,3 +52,32 @@ def test_zizmor_finds_nothing():
 def test_this_repository_publishes_with_the_workflow_init_writes():
     shipped = files("redraft").joinpath("deploy.yml").read_bytes()
     assert (WORKFLOWS / "deploy.yml").read_bytes() == shipped
+
+
+def test_this_repository_has_the_dependabot_settings_init_writes():
+    shipped = files("redraft").joinpath("dependabot.yml").read_bytes()
+    assert (REPO / ".github" / "dependabot.yml").read_bytes() == shipped
+    ecosystems = {u["package-ecosystem"] for u in yaml.safe_load(shipped)["updates"]}
+    assert ecosystems == {"github-actions", "pip"}
+
+
+def test_every_action_is_pinned_to_a_commit_with_its_version_named():
+    texts = [p.read_text(encoding="utf-8") for p in sorted(WORKFLOWS.glob("*.yml"))]
+    uses = [line.strip() for text in texts for line in text.splitlines() if "uses:" in line]
+    assert len(uses) > 10
+    pinned = re.compile(r"(- )?uses: [\w.-]+/[\w./-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+")
+    assert [line for line in uses if not pinned.fullmatch(line)] == []
+
+
+def test_the_release_publishes_with_trusted_publishing_and_least_privilege():
+    release = yaml.safe_load((WORKFLOWS / "release.yml").read_text(encoding="utf-8"))
+    assert release[True] == {"push": {"tags": ["v*"]}}  # YAML 1.1 reads the key `on` as True
+    assert release["permissions"] == {}
+    jobs = release["jobs"]
+    granted = {name: job.get("permissions") for name, job in jobs.items()}
+    assert granted["publish"] == {"id-token": "write"}
+    assert granted["github-release"] == {"contents": "write"}
+    others = [name for name in jobs if name not in ("publish", "github-release")]
+    assert all(granted[name] in ({}, {"contents": "read"}) for name in others), granted
+    assert jobs["publish"]["environment"]["name"] == "pypi"
+    assert any("gh-action-pypi-publish@" in s.get("uses", "") for s in jobs["publish"]["steps"])

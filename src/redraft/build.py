@@ -35,6 +35,7 @@ class BuildResult:
     # Settings and theme files whose working tree differs from the commit: not published by a
     # plain build, previewed by --drafts.
     site_changes: list[str] = field(default_factory=list)
+    reused: int = 0  # posts whose pages were linked from the previous build, nothing re-rendered
 
 
 def build_site(
@@ -88,7 +89,7 @@ def build_site(
         content.check_inert(assets)
     cache_file = cache_dir / DATABASE if cache_dir else None
     with fresh_folder(target) as folder:
-        files = pages.write_site(
+        files, reused = pages.write_site(
             folder, target, posts, assets, settings, site_files, head, cache_file, report
         )
     return BuildResult(
@@ -99,6 +100,7 @@ def build_site(
         untracked=inventory.untracked,
         modified=inventory.modified,
         site_changes=uncommitted_site_files(repo) if repo is not None and head else [],
+        reused=reused,
     )
 
 

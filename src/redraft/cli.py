@@ -25,7 +25,7 @@ from .counts import count_trail
 from .diffs import as_text, plain_style
 from .errors import RedraftError
 from .history import Trail
-from .scaffold import IGNORED, PUBLISHED_BRANCH, init_site
+from .scaffold import HOSTS, IGNORED, PUBLISHED_BRANCH, init_site, pinned_requirement
 from .serve import serve as serve_preview
 
 _ROOT = click.option(
@@ -109,9 +109,10 @@ def build(
     if result.site_changes:
         click.secho(site_changes_note(result.site_changes, drafts), fg="yellow", err=True)
     source = f"commit {result.commit[:7]}" if result.commit else "the working tree"
+    reused = f"; {result.reused:,} unchanged since the previous build" if result.reused else ""
     click.echo(
-        f"Built {plural(result.posts, 'post')} ({plural(result.files, 'file')}) from {source} "
-        f"into {result.output} in {time.perf_counter() - started:.1f} s"
+        f"Built {plural(result.posts, 'post')} ({plural(result.files, 'file')}{reused}) from "
+        f"{source} into {result.output} in {time.perf_counter() - started:.1f} s"
     )
 
 
@@ -243,25 +244,44 @@ def check(root: Path) -> None:
 
 @main.command()
 @_ROOT
+@click.option(
+    "--host",
+    "forge",
+    type=click.Choice(sorted(HOSTS)),
+    default="github",
+    show_default=True,
+    help="Where the blog is published: GitHub Pages or GitLab Pages.",
+)
+@click.option(
+    "--install",
+    "requirement",
+    metavar="SPEC",
+    help="How CI installs redraft, as a pip requirement (default: redraft==THIS_VERSION).",
+)
 @_friendly
-def init(root: Path) -> None:
-    """Make this git repository a blog that GitHub Pages publishes on every push to main.
+def init(root: Path, forge: str, requirement: str | None) -> None:
+    """Make this git repository a blog that publishes itself on every push to main.
 
-    Writes redraft.toml, a first post and .github/workflows/deploy.yml; never overwrites.
+    Writes redraft.toml, a first post, requirements.txt (pinning this redraft) and the CI
+    configuration (GitHub Actions and Dependabot, or .gitlab-ci.yml); never overwrites.
     """
-    result = init_site(root)
+    result = init_site(root, requirement or pinned_requirement(), forge)
     for path in result.written:
         if path == ".gitignore":
-            click.echo(f"Added {' and '.join(IGNORED)} to .gitignore")
+            click.echo(f"Added {' and '.join(IGNORED[forge])} to .gitignore")
         else:
             click.echo(f"Wrote {path}")
     click.echo("\nNext steps:")
     click.echo("  1. Read them, then publish them:")
     click.echo(f"       git add {' '.join(result.written)}")
     click.echo("       git commit -m 'Start the blog' && git push")
-    click.echo("  2. On GitHub, in the repository: Settings → Pages → Source: GitHub Actions.")
-    click.echo(f"     Every push to {PUBLISHED_BRANCH} then builds the site and publishes it.")
-    if result.branch and result.branch != PUBLISHED_BRANCH:
+    if forge == "gitlab":
+        click.echo("  2. GitLab runs the pages job on every push to the default branch and")
+        click.echo("     publishes the site: Deploy → Pages shows its address.")
+    else:
+        click.echo("  2. On GitHub, in the repository: Settings → Pages → Source: GitHub Actions.")
+        click.echo(f"     Every push to {PUBLISHED_BRANCH} then builds the site and publishes it.")
+    if forge == "github" and result.branch and result.branch != PUBLISHED_BRANCH:
         click.secho(
             f"Note: this branch is {result.branch!r}, and the workflow publishes "
             f"{PUBLISHED_BRANCH!r}: rename it (git branch -m {PUBLISHED_BRANCH}) or edit "

@@ -179,8 +179,9 @@ def write_site(
     head: str | None,
     cache_path: Path | None,
     report: Progress,
-) -> int:
-    """Write the whole site into `folder`; returns the number of files written.
+) -> tuple[int, int]:
+    """Write the whole site into `folder`; returns the number of files written and of posts
+    whose pages were linked unchanged from the previous build.
 
     A post's pages are linked from the `previous` site when that site's record says they were
     made from exactly what they would be made from now; the record of this build is saved in
@@ -193,7 +194,7 @@ def write_site(
     cache = Cache(cache_path)
     previous_build = output.build_id(previous) if cache_path and previous.is_dir() else None
     made_before = cache.site_pages(previous_build) if previous_build else {}
-    views, entries, records, files = _write_posts(posts, job, made_before, report)
+    views, entries, records, files, reused = _write_posts(posts, job, made_before, report)
     report("site pages", 0, 1)
     build = cache_key(
         "site", *sorted(f"{url}:{fp}:{files}" for url, (fp, files) in records.items())
@@ -224,7 +225,7 @@ def write_site(
         _write(writer, env, "static", (name,), {"data": data})
     writer.write(output.MARKER, output.marker(build, folder))
     report("site pages", 1, 1)
-    return writer.count + files
+    return writer.count + files, reused
 
 
 def _site_context(views: list[PostView], settings: Settings, head: str | None) -> Context:
@@ -318,13 +319,15 @@ class _BatchResult:
     cache_entries: dict[str, str]
     records: dict[str, PageRecord]
     files: int
+    reused: int  # posts whose pages were linked from the previous build
 
 
 def _write_posts(
     posts: list[Post], job: _PostJob, made_before: dict[str, PageRecord], report: Progress
-) -> tuple[list[PostView], dict[str, str], dict[str, PageRecord], int]:
+) -> tuple[list[PostView], dict[str, str], dict[str, PageRecord], int, int]:
     """Write every post's pages, on all cores for a large site; views come back in post order,
-    with new cache entries and the record of what was made from what."""
+    with new cache entries, the record of what was made from what, the number of files
+    written and of posts reused."""
     workers = min(os.cpu_count() or 1, len(posts) // POSTS_PER_WORKER)
     size = max(1, min(BLOBS_READ_AHEAD, len(posts) // (workers * 4 or 1)))
     batches = [
@@ -341,6 +344,7 @@ def _write_posts(
         {k: v for result in results for k, v in result.cache_entries.items()},
         {k: v for result in results for k, v in result.records.items()},
         sum(result.files for result in results),
+        sum(result.reused for result in results),
     )
 
 
@@ -398,7 +402,8 @@ def _write_batch(job: _PostJob, batch: _Batch) -> _BatchResult:
     reused = {post.url: pages.reuse(post, batch.made_before.get(post.url)) for post in batch.posts}
     blobs = pages.read_ahead([post for post in batch.posts if reused[post.url] is None])
     views = [reused[post.url] or pages.write(post, blobs) for post in batch.posts]
-    return _BatchResult(views, pages.cache.new, pages.records, pages.writer.count)
+    count = sum(view is not None for view in reused.values())
+    return _BatchResult(views, pages.cache.new, pages.records, pages.writer.count, count)
 
 
 class _PostPages:
