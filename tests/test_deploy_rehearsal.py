@@ -14,8 +14,9 @@ from urllib.parse import unquote, urlsplit
 import pytest
 import yaml
 
-from actions import CacheStore, Run, environment, run_github_job
+from actions import CacheStore, Run, environment, run_github_job, run_gitlab_job
 from conftest import Blog, files_of, parse_html
+from redraft.scaffold import init_site
 
 BASE_URL = "https://example.github.io/blog/"
 BASE_PATH = urlsplit(BASE_URL).path
@@ -226,3 +227,35 @@ def test_a_new_redraft_or_new_settings_start_cold(published, tmp_path):
     _clone_dir, run = _publish(published, tmp_path / "run-2", cache)
     assert run.restored is None
     assert "unchanged since the previous build" not in run.logs["Build the site"]
+
+
+def _gitlab_publish(blog: Blog, runner: Path, cache: CacheStore) -> tuple[Path, Run]:
+    """One run of the GitLab Pages job that `init --host gitlab` writes, in a fresh clone, with
+    the test environment's redraft standing in for its pip install line."""
+    clone = _clone(blog.root, runner / "blog")
+    ci = yaml.safe_load((clone / ".gitlab-ci.yml").read_text(encoding="utf-8"))
+    env = environment(path_first=Path(sys.executable).parent, CI_PAGES_URL=BASE_URL.rstrip("/"))
+    run = run_gitlab_job(ci["pages"], ci["variables"], clone, env, cache, skip=("pip install",))
+    return clone, run
+
+
+def test_the_gitlab_pages_job_publishes_public_and_rebuilds_from_its_cache(tmp_path):
+    blog = Blog(tmp_path / "notes")
+    blog.root.mkdir()
+    blog.git("init", "-q", "-b", "main")
+    init_site(blog.root, "redraft==1.2.3", "gitlab")
+    blog.write("posts/second.md", "# Second\n\nBack to [the first](hello.md).\n")
+    blog.commit("Start the blog", "2024-01-02T08:00:00+01:00")
+    cache = CacheStore(tmp_path / "caches")
+    clone, run = _gitlab_publish(blog, tmp_path / "run-1", cache)
+    assert run.restored is None
+    page = parse_html(clone / "public/posts/second/index.html")
+    assert page.link("canonical") == BASE_URL + "posts/second/"
+    assert blog.git("status", "--porcelain") == ""  # public/ and the cache are ignored
+
+    blog.write("posts/third.md", "# Third\n\nNew words.\n")
+    blog.commit("Add third", "2024-02-03T08:00:00+01:00")
+    clone, run = _gitlab_publish(blog, tmp_path / "run-2", cache)
+    assert run.restored is not None
+    built = next(log for line, log in run.logs.items() if line.startswith("redraft build"))
+    assert "Built 3 posts" in built and "2 unchanged since the previous build" in built, built
