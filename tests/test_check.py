@@ -1,4 +1,6 @@
-"""`redraft check`: problems in the committed posts, with file and line, found without a build."""
+"""`redraft check`: problems in the posts, with file and line, found without a build: in the
+working tree as `serve` shows it by default, in the HEAD commit with --committed; every problem
+of every file in one run."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from click.testing import CliRunner
 from redraft import history
 from redraft import markdown as markdown_module
 from redraft import pages as pages_module
-from redraft.check import ERROR, WARNING, Problem, check_site
+from redraft.check import ERROR, WARNING, Problem, check, check_site
 from redraft.cli import main
 
 
@@ -103,21 +105,67 @@ def test_an_image_without_alt_text_is_a_warning(blog):
     assert "alt text" in problem.message
 
 
-def test_only_the_committed_tree_is_checked(blog):
+def test_committed_checks_only_the_committed_tree(blog):
     blog.write("posts/post.md", "# Post\n\n![Figure](fig.png)\n")
     blog.commit("Add post")
     blog.write("posts/fig.png", b"\x89PNG")  # on disk, not committed: not on the site
     blog.write("posts/draft.md", "---\ntitle: [unclosed\n---\n")  # not committed: not published
-    [problem] = check_site(blog.root)
+    [problem] = check_site(blog.root, committed=True)
     assert problem.path == "posts/post.md" and "fig.png" in problem.message
 
 
-def test_draft_posts_are_not_link_targets(blog):
+def test_by_default_the_working_tree_is_checked_as_serve_shows_it(blog):
+    blog.write("posts/post.md", "# Post\n\n![Figure](fig.png)\n")
+    blog.write("posts/edited.md", "# Edited\n\nFine.\n")
+    blog.commit("Add posts")
+    blog.write("posts/fig.png", b"\x89PNG")  # not committed yet, but serve shows it
+    blog.write("posts/edited.md", "# Edited\n\nNow [broken](nowhere.md).\n")
+    blog.write("posts/draft.md", "---\ntitle: [unclosed\n---\n")
+    checked = check(blog.root)
+    assert [(p.path, p.line) for p in checked.problems] == [
+        ("posts/draft.md", 3),
+        ("posts/edited.md", 3),
+    ]
+    assert checked.scope() == (
+        "3 posts in the working tree (not committed: posts/draft.md; modified: posts/edited.md)"
+    )
+    committed = check(blog.root, committed=True)
+    assert [p.path for p in committed.problems] == ["posts/post.md"]
+    assert (
+        committed.scope()
+        == f"2 posts of commit {blog.git('rev-parse', '--short=7', 'HEAD').strip()}"
+    )
+
+
+def test_draft_posts_are_not_link_targets_of_the_committed_site(blog):
     blog.write("posts/wip.md", "---\ndraft: true\n---\n# WIP\n\n[nowhere](gone.md)\n")
     blog.write("posts/post.md", "# Post\n\nSoon: [wip](wip.md).\n")
     blog.commit("Add posts")
-    [problem] = check_site(blog.root)
+    [problem] = check_site(blog.root, committed=True)
     assert problem.path == "posts/post.md" and "wip.md" in problem.message
+    # The preview shows drafts, links to them included, and checks them.
+    [problem] = check_site(blog.root)
+    assert problem.path == "posts/wip.md" and "gone.md" in problem.message
+
+
+def test_every_problem_of_every_file_in_one_run(blog):
+    blog.write("posts/a.md", "---\ntitle: [unclosed\n---\n# A\n\n[gone](gone.md)\n")
+    blog.write(
+        "posts/b.md",
+        "---\ntittle: B\ndate: someday\ntags: {x: 1}\n---\n# B\n\n![A plot](plot.png)\n",
+    )
+    blog.write("posts/c.md", "# C\n\n[a](a.md) and [missing](missing.md)\n")
+    blog.commit("Add posts")
+    found = [(p.path, p.line, p.message.split(":")[0]) for p in check_site(blog.root)]
+    assert found == [
+        ("posts/a.md", 3, "invalid front matter"),
+        ("posts/a.md", 6, "link gone.md leads nowhere"),
+        ("posts/b.md", 0, "front matter 'date' is not a date"),
+        ("posts/b.md", 0, "tags must be a list of words, like [notes, python]"),
+        ("posts/b.md", 0, "unknown front matter key(s)"),
+        ("posts/b.md", 8, "image plot.png leads nowhere"),
+        ("posts/c.md", 3, "link missing.md leads nowhere"),
+    ]
 
 
 def test_check_reads_no_history_and_renders_nothing(blog, monkeypatch):
@@ -159,15 +207,21 @@ def test_cli_prints_one_line_per_problem_and_fails_on_errors(blog):
         "posts/a.md:3: link gone.md leads nowhere: nothing is at /posts/gone/",
         "posts/a.md:5: warning: image a.png has no alt text: describe it for readers who "
         "cannot see it",
-        "redraft check: 1 error, 1 warning",
+        "redraft check: 1 error, 1 warning in 1 post in the working tree",
     ]
+    committed = CliRunner().invoke(main, ["check", "--root", str(blog.root), "--committed"])
+    assert committed.exit_code == 1
+    short = blog.git("rev-parse", "--short=7", "HEAD").strip()
+    assert committed.output.splitlines()[-1] == (
+        f"redraft check: 1 error, 1 warning in 1 post of commit {short}"
+    )
 
 
 @pytest.mark.parametrize(
     ("body", "code", "last"),
     [
-        ("# A\n\nFine.\n", 0, "redraft check: no problems"),
-        ("# A\n\n![](a.png)\n", 0, "redraft check: 1 warning"),
+        ("# A\n\nFine.\n", 0, "redraft check: no problems in 1 post in the working tree"),
+        ("# A\n\n![](a.png)\n", 0, "redraft check: 1 warning in 1 post in the working tree"),
     ],
 )
 def test_cli_passes_without_errors(blog, body, code, last):

@@ -59,6 +59,29 @@ def test_cli_says_what_was_left_out(blog):
     assert any(ln.startswith("Built 1 post") for ln in lines)
 
 
+def test_cli_counts_the_drafts_it_left_out_and_the_problems_check_would_report(blog):
+    blog.write("posts/wip.md", "---\ndraft: true\n---\n# WIP\n")
+    blog.write("posts/a.md", "# A\n\n[gone](gone.md) and [wip](wip.md)\n\n![](a.png)\n")
+    blog.write("posts/a.png", b"\x89PNG")
+    blog.commit("Add posts")
+    result = CliRunner().invoke(
+        main, ["build", "--root", str(blog.root), "-o", str(blog.root / "out")]
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].startswith("Built 1 post")
+    assert lines[1:] == [
+        "Left out 1 draft (draft: true in the front matter)",
+        "redraft check --committed finds 2 errors, 1 warning (links or images that lead "
+        "nowhere, images without alt text): run it for the list",
+    ]
+    clean = CliRunner().invoke(
+        main, ["build", "--root", str(blog.root), "--drafts", "-o", str(blog.root / "out")]
+    )
+    assert "Left out" not in clean.output
+    assert "redraft check finds 1 error, 1 warning" in clean.output
+
+
 def test_drafts_preview_works_without_any_commit(tmp_path):
     (tmp_path / "posts").mkdir()
     (tmp_path / "posts/first.md").write_text("# First\n\nHello.\n")

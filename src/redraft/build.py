@@ -36,6 +36,7 @@ class BuildResult:
     # plain build, previewed by --drafts.
     site_changes: list[str] = field(default_factory=list)
     reused: int = 0  # posts whose pages were linked from the previous build, nothing re-rendered
+    drafts: int = 0  # committed posts left out because their front matter says draft: true
 
 
 def build_site(
@@ -101,6 +102,7 @@ def build_site(
         modified=inventory.modified,
         site_changes=uncommitted_site_files(repo) if repo is not None and head else [],
         reused=reused,
+        drafts=0 if drafts else len(inventory.sources) - len(posts),
     )
 
 

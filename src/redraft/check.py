@@ -1,10 +1,11 @@
 """`redraft check`: what would break or mislead on the published site, found before publishing.
 
-Looks at the committed posts (the HEAD tree, what a build publishes) for front matter a build
-refuses, files that are not UTF-8, two posts on one URL, relative links and images that lead
-nowhere on the site, and images without alt text; and at the clone itself, which must hold the
-history the dates come from. Reads no history and renders no pages, so it is fast enough to run
-before every build and in an editor.
+Looks at the posts as `redraft serve` shows them (the working tree: what you are about to
+commit), or at the committed posts (the HEAD tree, what a build publishes) for front matter a
+build refuses, files that are not UTF-8, two posts on one URL, relative links and images that
+lead nowhere on the site, and images without alt text; and at the clone itself, which must hold
+the history the dates come from. Reports every problem of every file in one run. Reads no
+history and renders no pages, so it is fast enough to run before every build and in an editor.
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ import git
 import mistune
 
 from . import history, urls
+from ._text import plural
 from .config import load_settings
-from .content import Asset, Post, Source, active_file_problem, parse_post, read_inventory
+from .content import Asset, Post, Source, active_file_problem, read_inventory, read_post
 from .errors import RedraftError
 from .markdown import PLUGINS
 from .pages import outputs
@@ -46,27 +48,66 @@ class Problem:
         return f"{where}: {label}{self.message}"
 
 
-def check_site(root: Path) -> list[Problem]:
-    """Every problem in the blog at `root`, sorted by file and line.
+@dataclass(frozen=True)
+class Checked:
+    """What a check looked at, and what it found."""
+
+    problems: list[Problem]
+    posts: int
+    commit: str | None  # the commit checked; None for the working tree
+    untracked: list[str]  # posts checked that are not committed (working tree only)
+    modified: list[str]  # posts checked with their uncommitted changes (working tree only)
+
+    def scope(self) -> str:
+        """Which posts were checked, in words: '3 posts in the working tree (not committed:
+        posts/new.md)' or '3 posts of commit 1a2b3c4'."""
+        if self.commit is not None:
+            return f"{plural(self.posts, 'post')} of commit {self.commit[:7]}"
+        notes = [
+            f"{label}: {', '.join(paths)}"
+            for label, paths in (("not committed", self.untracked), ("modified", self.modified))
+            if paths
+        ]
+        return f"{plural(self.posts, 'post')} in the working tree" + (
+            f" ({'; '.join(notes)})" if notes else ""
+        )
+
+
+def check_site(root: Path, *, committed: bool = False) -> list[Problem]:
+    """Every problem in the blog at `root`, sorted by file and line (see `check`)."""
+    return check(root, committed=committed).problems
+
+
+def check(root: Path, *, committed: bool = False) -> Checked:
+    """Every problem in the blog at `root`, sorted by file and line, every file and as much of
+    each file as can be read: the working tree as `redraft serve` shows it (uncommitted posts,
+    edits and drafts included), or with `committed` the HEAD commit as a build publishes it.
 
     A RedraftError still stops the check when there is nothing to look at: settings that
-    cannot be read, a folder that is not a git repository, a repository without commits.
+    cannot be read, a folder that is not a git repository, a repository without commits (for
+    `committed`).
     """
     root = root.resolve()
-    repo, head = history.open_for_build(root, drafts=False, allow_shallow=True)
-    assert repo is not None and head is not None  # open_for_build raises instead
-    # What a plain build publishes: the committed settings, like the committed posts.
-    settings = load_settings(root, files=committed_site_files(repo, head).settings)
+    if committed:
+        repo, head = history.open_for_build(root, drafts=False, allow_shallow=True)
+        assert repo is not None and head is not None  # open_for_build raises instead
+        # What a plain build publishes: the committed settings, like the committed posts.
+        settings = load_settings(root, files=committed_site_files(repo, head).settings)
+    else:
+        repo = history.open_repo(root)
+        head = history.head_commit(repo)
+        settings = load_settings(root)  # the preview's: the working tree's
     problems = _clone_problems(repo)
-    inventory = read_inventory(repo, head, settings, drafts=False)
-    parsed = []
+    inventory = read_inventory(repo, head, settings, drafts=not committed)
+    read = []
     for source in inventory.sources:
-        try:
-            parsed.append((source, parse_post(source, zone=settings.zone)))
-        except RedraftError as exc:
-            problems.append(_from_error(source.path, exc))
-    published = [(source, post) for source, post in parsed if not post.draft]
-    posts = [post for _, post in published]
+        post, errors = read_post(source, zone=settings.zone)
+        problems += [_from_error(source.path, error) for error in errors]
+        if post is not None:
+            read.append((source, post))
+    # A preview shows drafts; a build publishes none of them.
+    shown = [(source, post) for source, post in read if not (committed and post.draft)]
+    posts = [post for _, post in shown]
     problems += _shared_urls(posts)
     if not settings.raw_html:
         problems += [
@@ -75,9 +116,15 @@ def check_site(root: Path) -> list[Problem]:
             if (problem := active_file_problem(asset.path))
         ]
     targets = _site_paths(posts, inventory.assets)
-    for source, post in published:
+    for source, post in shown:
         problems += _link_problems(source, post, targets)
-    return sorted(problems)
+    return Checked(
+        problems=sorted(problems),
+        posts=len(read),
+        commit=head if committed else None,
+        untracked=[] if committed else inventory.untracked,
+        modified=[] if committed else inventory.modified,
+    )
 
 
 def _clone_problems(repo: git.Repo) -> list[Problem]:

@@ -20,7 +20,8 @@ from ._text import plural
 from ._version import __version__
 from .authoring import new_post, post_history
 from .build import build_site, remove_build_products
-from .check import ERROR, check_site, summary
+from .check import ERROR, summary
+from .check import check as check_posts
 from .counts import count_trail
 from .diffs import as_text, plain_style
 from .errors import RedraftError
@@ -114,6 +115,28 @@ def build(
         f"Built {plural(result.posts, 'post')} ({plural(result.files, 'file')}{reused}) from "
         f"{source} into {result.output} in {time.perf_counter() - started:.1f} s"
     )
+    if result.drafts:
+        click.secho(
+            f"Left out {plural(result.drafts, 'draft')} (draft: true in the front matter)",
+            fg="yellow",
+            err=True,
+        )
+    if result.commit is not None:  # check reads a repository with commits
+        _check_note(root, committed=not drafts)
+
+
+def _check_note(root: Path, *, committed: bool) -> None:
+    """One line for what `redraft check` would report about the posts just built (a build
+    fails on broken front matter, not on a link or image that leads nowhere)."""
+    problems = check_posts(root, committed=committed).problems
+    if problems:
+        command = "redraft check --committed" if committed else "redraft check"
+        click.secho(
+            f"{command} finds {summary(problems)} (links or images that lead nowhere, images "
+            "without alt text): run it for the list",
+            fg="yellow",
+            err=True,
+        )
 
 
 def _stop_on_terminate(signum: int, frame: object) -> None:
@@ -228,17 +251,24 @@ def uncommitted_notes(untracked: list[str], modified: list[str]) -> list[str]:
 
 @main.command()
 @_ROOT
+@click.option(
+    "--committed",
+    is_flag=True,
+    help="Check the committed posts (HEAD), as CI builds and publishes them.",
+)
 @_friendly
-def check(root: Path) -> None:
-    """Check the committed posts without building: front matter, links, images, history.
+def check(root: Path, committed: bool) -> None:
+    """Check the posts without building: front matter, links, images, history.
 
-    Prints one line per problem and exits 1 if any is an error (warnings alone exit 0).
+    By default checks the working tree as `redraft serve` shows it, uncommitted posts and
+    edits included: what you are about to commit. Prints one line per problem, every problem
+    of every file, and exits 1 if any is an error (warnings alone exit 0).
     """
-    problems = check_site(root)
-    for problem in problems:
+    checked = check_posts(root, committed=committed)
+    for problem in checked.problems:
         click.secho(str(problem), fg="red" if problem.severity == ERROR else "yellow")
-    click.echo(f"redraft check: {summary(problems)}")
-    if any(problem.severity == ERROR for problem in problems):
+    click.echo(f"redraft check: {summary(checked.problems)} in {checked.scope()}")
+    if any(problem.severity == ERROR for problem in checked.problems):
         click.get_current_context().exit(1)
 
 

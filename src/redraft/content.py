@@ -11,9 +11,10 @@ import hashlib
 import os
 import re
 import reprlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, TypeVar
 
 import git
 import yaml
@@ -30,6 +31,7 @@ _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?\r?\n)?---[ \t]*(\r?\n|\Z)", re
 _FIRST_HEADING = re.compile(r"\A\s*#[ \t]+(.+?)[ \t#]*(\r?\n|\Z)")
 # libyaml's loader when PyYAML was built with it: the same safe subset of YAML, many times faster.
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_T = TypeVar("_T")
 _KNOWN_KEYS = {"title", "tags", "summary", "draft", "date", "updated", "toc"}
 # Keys whose YAML types are wanted; every other value keeps the text the author wrote.
 _TYPED_KEYS = {"draft", "toc", "date", "updated"}
@@ -180,23 +182,45 @@ def _working_files(root: Path, folder: str) -> list[str]:
 
 def parse_post(source: Source, trail: Trail | None = None, *, zone: dt.tzinfo = dt.UTC) -> Post:
     """A `Post` from a source file; a RedraftError naming the file (and line) if it is malformed."""
+    post, problems = read_post(source, trail, zone=zone)
+    if problems:
+        raise problems[0]
+    assert post is not None  # only undecodable text gives no post, and that is a problem
+    return post
+
+
+def read_post(
+    source: Source, trail: Trail | None = None, *, zone: dt.tzinfo = dt.UTC
+) -> tuple[Post | None, list[RedraftError]]:
+    """The post as far as it can be read, and every problem found in it rather than the first:
+    a front matter that is not YAML still leaves the body to read, an unknown key still leaves
+    the known ones. No post only when the text cannot be decoded."""
+    problems: list[RedraftError] = []
     try:
         text = source.data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = source.data.count(b"\n", 0, exc.start) + 1
-        raise RedraftError(
-            f"{source.path}:{line}: not valid UTF-8 text (byte {exc.start}); save the file as UTF-8"
-        ) from None
+        message = f"not valid UTF-8 text (byte {exc.start}); save the file as UTF-8"
+        return None, [RedraftError(f"{source.path}:{line}: {message}")]
     text = text.removeprefix("\ufeff")
     bad = CONTROL_CHARACTERS.search(text)
     if bad:
         line = text.count("\n", 0, bad.start()) + 1
-        raise RedraftError(
-            f"{source.path}:{line}: contains the control character U+{ord(bad.group()):04X}, "
-            "which web pages and feeds cannot carry; delete it"
+        problems.append(
+            RedraftError(
+                f"{source.path}:{line}: contains the control character U+{ord(bad.group()):04X}, "
+                "which web pages and feeds cannot carry; delete it"
+            )
         )
-    meta, body = _split_front_matter(source.path, text)
+    meta, body = _split_front_matter(source.path, text, problems)
     trail = trail or Trail(())
+
+    def read(convert: Callable[[], _T], fallback: _T) -> _T:
+        try:
+            return convert()
+        except RedraftError as exc:
+            problems.append(exc)
+            return fallback
 
     title = meta.get("title")
     if title is None:
@@ -207,23 +231,27 @@ def parse_post(source: Source, trail: Trail | None = None, *, zone: dt.tzinfo = 
         else:
             title = PurePosixPath(urls.post(source.path)).name.replace("-", " ").replace("_", " ")
 
-    published = _as_datetime(source.path, "date", meta.get("date"), zone) or trail.published
-    updated = _as_datetime(source.path, "updated", meta.get("updated"), zone) or trail.updated
-    return Post(
-        source=source.path,
-        url=urls.post(source.path),
-        title=_as_text(source.path, "title", title),
+    path = source.path
+    date = read(lambda: _as_datetime(path, "date", meta.get("date"), zone), None)
+    changed = read(lambda: _as_datetime(path, "updated", meta.get("updated"), zone), None)
+    published = date or trail.published
+    updated = changed or trail.updated
+    post = Post(
+        source=path,
+        url=urls.post(path),
+        title=read(lambda: _as_text(path, "title", title), path),
         body=body,
-        tags=_as_tags(source.path, meta.get("tags")),
-        summary=_as_text(source.path, "summary", meta.get("summary") or ""),
-        draft=bool(_as_flag(source.path, "draft", meta.get("draft"))),
-        toc=_as_flag(source.path, "toc", meta.get("toc")),
+        tags=read(lambda: _as_tags(path, meta.get("tags")), ()),
+        summary=read(lambda: _as_text(path, "summary", meta.get("summary") or ""), ""),
+        draft=bool(read(lambda: _as_flag(path, "draft", meta.get("draft")), None)),
+        toc=read(lambda: _as_flag(path, "toc", meta.get("toc")), None),
         status=source.status,
         blob=source.blob,
         trail=trail,
         published=published,
         updated=max(updated, published) if updated and published else updated or published,
     )
+    return post, problems
 
 
 def parse_revision(blob: str, text: str, current: str, zone: dt.tzinfo) -> Post:
@@ -239,32 +267,40 @@ def parse_revision(blob: str, text: str, current: str, zone: dt.tzinfo) -> Post:
         return Post(source=current, url=urls.post(current), title="", body=text, blob=blob)
 
 
-def _split_front_matter(path: str, text: str) -> tuple[dict[str, Any], str]:
+def _split_front_matter(
+    path: str, text: str, problems: list[RedraftError]
+) -> tuple[dict[str, Any], str]:
+    """The front matter's known keys and the body; what is wrong with it goes to `problems`."""
     match = _FRONT_MATTER.match(text)
     if not match:
         return {}, text
-    source = match.group(1) or ""
+    source, body = match.group(1) or "", text[match.end() :]
     try:
         meta = _load_as_written(source) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 2}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise RedraftError(f"{path}{line}: invalid front matter: {problem}") from None
+        problems.append(RedraftError(f"{path}{line}: invalid front matter: {problem}"))
+        return {}, body
     except (ValueError, OverflowError, RecursionError) as exc:
         # Well-formed YAML whose value cannot be built, such as the date 2024-02-30.
         failing = _failing_line(source)
         where = f"{path}:{failing}" if failing else path
-        raise RedraftError(f"{where}: invalid front matter: {exc or type(exc).__name__}") from None
+        problems.append(RedraftError(f"{where}: invalid front matter: {exc or type(exc).__name__}"))
+        return {}, body
     if not isinstance(meta, dict):
-        raise RedraftError(f"{path}:2: front matter must be 'key: value' lines")
+        problems.append(RedraftError(f"{path}:2: front matter must be 'key: value' lines"))
+        return {}, body
     unknown = sorted(_shown_key(k) for k in meta if k not in _KNOWN_KEYS)
     if unknown:
-        raise RedraftError(
-            f"{path}: unknown front matter key(s): {', '.join(unknown)} "
-            f"(known: {', '.join(sorted(_KNOWN_KEYS))})"
+        problems.append(
+            RedraftError(
+                f"{path}: unknown front matter key(s): {', '.join(unknown)} "
+                f"(known: {', '.join(sorted(_KNOWN_KEYS))})"
+            )
         )
-    return meta, text[match.end() :]
+    return {k: v for k, v in meta.items() if k in _KNOWN_KEYS}, body
 
 
 def _load_as_written(source: str) -> object:
