@@ -72,8 +72,8 @@ def test_cli_counts_the_drafts_it_left_out_and_the_problems_check_would_report(b
     assert lines[0].startswith("Built 1 post")
     assert lines[1:] == [
         "Left out 1 draft (draft: true in the front matter)",
-        "redraft check --committed finds 2 errors, 1 warning (links or images that lead "
-        "nowhere, images without alt text): run it for the list",
+        "redraft check --committed finds 2 errors, 1 warning: run it for the list, with files "
+        "and lines",
     ]
     clean = CliRunner().invoke(
         main, ["build", "--root", str(blog.root), "--drafts", "-o", str(blog.root / "out")]

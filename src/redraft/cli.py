@@ -126,14 +126,13 @@ def build(
 
 
 def _check_note(root: Path, *, committed: bool) -> None:
-    """One line for what `redraft check` would report about the posts just built (a build
-    fails on broken front matter, not on a link or image that leads nowhere)."""
+    """One line for what `redraft check` would report about the posts just built: a build
+    fails on broken front matter, but not on a link or image that leads nowhere."""
     problems = check_posts(root, committed=committed).problems
     if problems:
         command = "redraft check --committed" if committed else "redraft check"
         click.secho(
-            f"{command} finds {summary(problems)} (links or images that lead nowhere, images "
-            "without alt text): run it for the list",
+            f"{command} finds {summary(problems)}: run it for the list, with files and lines",
             fg="yellow",
             err=True,
         )
