@@ -160,9 +160,9 @@ def test_every_problem_of_every_file_in_one_run(blog):
     assert found == [
         ("posts/a.md", 3, "invalid front matter"),
         ("posts/a.md", 6, "link gone.md leads nowhere"),
-        ("posts/b.md", 0, "front matter 'date' is not a date"),
-        ("posts/b.md", 0, "tags must be a list of words, like [notes, python]"),
         ("posts/b.md", 0, "unknown front matter key(s)"),
+        ("posts/b.md", 3, "front matter 'date' is not a date"),
+        ("posts/b.md", 4, "tags must be a list of words, like [notes, python]"),
         ("posts/b.md", 8, "image plot.png leads nowhere"),
         ("posts/c.md", 3, "link missing.md leads nowhere"),
     ]

@@ -232,19 +232,25 @@ def read_post(
             title = PurePosixPath(urls.post(source.path)).name.replace("-", " ").replace("_", " ")
 
     path = source.path
-    date = read(lambda: _as_datetime(path, "date", meta.get("date"), zone), None)
-    changed = read(lambda: _as_datetime(path, "updated", meta.get("updated"), zone), None)
+    lines = _key_lines(text)
+
+    def at(key: str) -> str:
+        """Where a front matter value is written: 'path:line', or the path alone."""
+        return f"{path}:{lines[key]}" if key in lines else path
+
+    date = read(lambda: _as_datetime(at("date"), "date", meta.get("date"), zone), None)
+    changed = read(lambda: _as_datetime(at("updated"), "updated", meta.get("updated"), zone), None)
     published = date or trail.published
     updated = changed or trail.updated
     post = Post(
         source=path,
         url=urls.post(path),
-        title=read(lambda: _as_text(path, "title", title), path),
+        title=read(lambda: _as_text(at("title"), "title", title), path),
         body=body,
-        tags=read(lambda: _as_tags(path, meta.get("tags")), ()),
-        summary=read(lambda: _as_text(path, "summary", meta.get("summary") or ""), ""),
-        draft=bool(read(lambda: _as_flag(path, "draft", meta.get("draft")), None)),
-        toc=read(lambda: _as_flag(path, "toc", meta.get("toc")), None),
+        tags=read(lambda: _as_tags(at("tags"), meta.get("tags")), ()),
+        summary=read(lambda: _as_text(at("summary"), "summary", meta.get("summary") or ""), ""),
+        draft=bool(read(lambda: _as_flag(at("draft"), "draft", meta.get("draft")), None)),
+        toc=read(lambda: _as_flag(at("toc"), "toc", meta.get("toc")), None),
         status=source.status,
         blob=source.blob,
         trail=trail,
@@ -265,6 +271,17 @@ def parse_revision(blob: str, text: str, current: str, zone: dt.tzinfo) -> Post:
         return parse_post(source, zone=zone)
     except RedraftError:
         return Post(source=current, url=urls.post(current), title="", body=text, blob=blob)
+
+
+def _key_lines(text: str) -> dict[str, int]:
+    """The file line of each top-level front matter key (line 1 is the opening ---)."""
+    match = _FRONT_MATTER.match(text)
+    found: dict[str, int] = {}
+    for number, line in enumerate((match.group(1) or "").splitlines() if match else (), 2):
+        key = re.match(r"([A-Za-z_][\w-]*)[ \t]*:", line)
+        if key:
+            found.setdefault(key.group(1), number)
+    return found
 
 
 def _split_front_matter(
