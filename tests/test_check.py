@@ -14,6 +14,7 @@ from redraft import markdown as markdown_module
 from redraft import pages as pages_module
 from redraft.check import ERROR, WARNING, Problem, check, check_site
 from redraft.cli import main
+from redraft.errors import RedraftError
 
 
 def _errors(problems: list[Problem]) -> list[Problem]:
@@ -237,3 +238,13 @@ def test_cli_outside_a_repository_is_one_clear_line(tmp_path):
     result = CliRunner().invoke(main, ["check", "--root", str(tmp_path)])
     assert result.exit_code == 1
     assert "is not a git repository" in result.output and "Traceback" not in result.output
+
+
+def test_each_side_reads_its_own_settings(blog):
+    blog.write("posts/a.md", "# A\n")
+    blog.commit("Add a")
+    settings = (blog.root / "pyproject.toml").read_text(encoding="utf-8")
+    blog.write("pyproject.toml", settings.replace('timezone = "UTC"', 'timezone = "Nowhere/Town"'))
+    with pytest.raises(RedraftError, match="Nowhere/Town"):
+        check(blog.root)  # what serve would preview: the edited settings
+    assert check(blog.root, committed=True).problems == []  # what CI builds: the committed ones
