@@ -74,7 +74,7 @@ def test_an_alias_bomb_in_a_wrongly_typed_value_gives_a_short_message(blog):
     blog.write("posts/bomb.md", f"---\n{bomb}---\n{front}\n")
     blog.commit("A bomb", "2024-06-01T09:00:00+00:00")
     message = _error(blog.root)
-    assert message.startswith("posts/bomb.md: front matter 'title' must be text"), message[:200]
+    assert message.startswith("posts/bomb.md:2: front matter 'title' must be text"), message[:200]
     assert len(message) < 300
 
 

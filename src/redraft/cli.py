@@ -26,7 +26,7 @@ from .counts import count_trail
 from .diffs import as_text, plain_style
 from .errors import RedraftError
 from .history import Trail
-from .scaffold import HOSTS, IGNORED, PUBLISHED_BRANCH, init_site, pinned_requirement
+from .scaffold import HOSTS, IGNORED, PUBLISHED_BRANCH, init_site
 from .serve import serve as serve_preview
 
 _ROOT = click.option(
@@ -294,7 +294,7 @@ def init(root: Path, forge: str, requirement: str | None) -> None:
     Writes redraft.toml, a first post, requirements.txt (pinning this redraft) and the CI
     configuration (GitHub Actions and Dependabot, or .gitlab-ci.yml); never overwrites.
     """
-    result = init_site(root, requirement or pinned_requirement(), forge)
+    result = init_site(root, requirement, forge)
     for path in result.written:
         if path == ".gitignore":
             click.echo(f"Added {' and '.join(IGNORED[forge])} to .gitignore")

@@ -98,10 +98,10 @@ def pinned_requirement(version: str = __version__) -> str:
     return f"redraft=={version}"
 
 
-def init_site(root: Path, requirement: str, host: str = "github") -> InitResult:
+def init_site(root: Path, requirement: str | None = None, host: str = "github") -> InitResult:
     """Write the starter files into the git repository at `root`, CI installing redraft with
-    `requirement` (a pip requirement line); refuse without writing if any of them exists or
-    pyproject.toml already holds redraft settings."""
+    `requirement` (a pip requirement line; default: this version, pinned); refuse without
+    writing if any of them exists or pyproject.toml already holds redraft settings."""
     root = root.resolve()
     repo = history.open_repo(root)
     shipped = HOSTS[host]
@@ -109,6 +109,7 @@ def init_site(root: Path, requirement: str, host: str = "github") -> InitResult:
     _refuse_to_overwrite(root, paths)
     for path in (*paths, ".gitignore"):
         check_writable_inside(root, root / path)
+    requirement = requirement or pinned_requirement()
     contents = {
         SETTINGS_FILE: _settings_text(root, repo, host).encode("utf-8"),
         FIRST_POST: _FIRST_POST.encode("utf-8"),
