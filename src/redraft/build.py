@@ -13,7 +13,7 @@ from pathlib import Path
 from . import content, history, pages
 from .cache import DATABASE, FOLDER, cached_log
 from .cache import folder as cache_folder
-from .config import load_settings
+from .config import Now, build_now, load_settings
 from .content import UNTRACKED
 from .output import check_output_folder, fresh_folder, remove
 from .pages import Progress
@@ -32,6 +32,8 @@ class BuildResult:
     commit: str | None
     untracked: list[str]
     modified: list[str]
+    now: Now
+    scheduled: list[content.Post]  # left out until a build on or after their date
     # Settings and theme files whose working tree differs from the commit: not published by a
     # plain build, previewed by --drafts.
     site_changes: list[str] = field(default_factory=list)
@@ -48,6 +50,8 @@ def build_site(
     allow_shallow: bool = False,
     cache: bool = True,
     progress: Progress | None = None,
+    now: Now | None = None,
+    future: bool = False,
 ) -> BuildResult:
     """Build the blog in `root` into `output` (default: the `output` setting, `_site`).
 
@@ -55,8 +59,12 @@ def build_site(
     `progress(stage, done, total)` is called as stages advance. Large sites are written by
     spawned worker processes, so a script calling this must guard its entry point with
     `if __name__ == "__main__":`.
+
+    Posts dated after `now` (default: SOURCE_DATE_EPOCH, else the clock) wait for a later
+    build; `future` publishes them, marked.
     """
     report = progress or _silent
+    now = now or build_now(None)
     root = root.resolve()
     repo, head = history.open_for_build(root, drafts=drafts, allow_shallow=allow_shallow)
     # Settings and theme come from the commit that is published, like the posts.
@@ -84,7 +92,9 @@ def build_site(
         )
     report("history", 1, 1)
 
-    posts = content.published_posts(inventory.sources, trails, settings, drafts=drafts)
+    posts, scheduled = content.published_posts(
+        inventory.sources, trails, settings, drafts=drafts, now=now.moment, future=future
+    )
     assets = inventory.assets if drafts else content.published_assets(inventory, posts)
     if not settings.raw_html:
         content.check_inert(assets)
@@ -100,6 +110,8 @@ def build_site(
         commit=head,
         untracked=inventory.untracked,
         modified=inventory.modified,
+        now=now,
+        scheduled=scheduled,
         site_changes=uncommitted_site_files(repo) if repo is not None and head else [],
         reused=reused,
         drafts=0 if drafts else len(inventory.sources) - len(posts),

@@ -10,10 +10,11 @@ history and renders no pages, so it is fast enough to run before every build and
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -57,6 +58,9 @@ class Checked:
     commit: str | None  # the commit checked; None for the working tree
     untracked: list[str]  # posts checked that are not committed (working tree only)
     modified: list[str]  # posts checked with their uncommitted changes (working tree only)
+    # Posts dated later than the check's `now`, soonest first: the first build on or after
+    # their date publishes them.
+    scheduled: list[Post] = field(default_factory=list)
 
     def scope(self) -> str:
         """Which posts were checked, in words: '3 posts in the working tree (not committed:
@@ -78,14 +82,14 @@ def check_site(root: Path, *, committed: bool = False) -> list[Problem]:
     return check(root, committed=committed).problems
 
 
-def check(root: Path, *, committed: bool = False) -> Checked:
+def check(root: Path, *, committed: bool = False, now: dt.datetime | None = None) -> Checked:
     """Every problem in the blog at `root`, sorted by file and line, every file and as much of
     each file as can be read: the working tree as `redraft serve` shows it (uncommitted posts,
     edits and drafts included), or with `committed` the HEAD commit as a build publishes it.
 
     A RedraftError still stops the check when there is nothing to look at: settings that
     cannot be read, a folder that is not a git repository, a repository without commits (for
-    `committed`).
+    `committed`). With `now`, the posts dated later are listed as scheduled.
     """
     root = root.resolve()
     if committed:
@@ -101,7 +105,7 @@ def check(root: Path, *, committed: bool = False) -> Checked:
     inventory = read_inventory(repo, head, settings, drafts=not committed)
     read = []
     for source in inventory.sources:
-        post, errors = read_post(source, zone=settings.zone)
+        post, errors = read_post(source, zone=settings.zone, now=now)
         problems += [_from_error(source.path, error) for error in errors]
         if post is not None:
             read.append((source, post))
@@ -124,6 +128,10 @@ def check(root: Path, *, committed: bool = False) -> Checked:
         commit=head if committed else None,
         untracked=[] if committed else inventory.untracked,
         modified=[] if committed else inventory.modified,
+        scheduled=sorted(
+            (post for post in posts if post.scheduled and not post.draft),
+            key=lambda post: (post.published, post.source),
+        ),
     )
 
 

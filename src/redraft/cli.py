@@ -5,6 +5,7 @@ Every command turns a RedraftError into one line on stderr and exit status 1.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import os
 import signal
@@ -22,6 +23,8 @@ from .authoring import new_post, post_history
 from .build import build_site, remove_build_products
 from .check import ERROR, summary
 from .check import check as check_posts
+from .config import build_now
+from .content import Post
 from .counts import count_trail
 from .diffs import as_text, plain_style
 from .errors import RedraftError
@@ -74,6 +77,14 @@ def main() -> None:
 @click.option("--drafts", is_flag=True, help="Also render uncommitted and draft posts, marked.")
 @click.option("--allow-shallow", is_flag=True, help="Build even from a clone without history.")
 @click.option("--no-cache", is_flag=True, help="Render everything afresh; leave the cache alone.")
+@click.option(
+    "--now",
+    "now_flag",
+    metavar="DATE",
+    help="Publish as of this moment (2026-12-03 or 2026-12-03T09:00:00+01:00); default: "
+    "SOURCE_DATE_EPOCH, else the clock.",
+)
+@click.option("--future", is_flag=True, help="Also render scheduled posts (dated later), marked.")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
 @_friendly
 def build(
@@ -83,6 +94,8 @@ def build(
     drafts: bool,
     allow_shallow: bool,
     no_cache: bool,
+    now_flag: str | None,
+    future: bool,
     quiet: bool,
 ) -> None:
     """Build the site from the committed posts (HEAD)."""
@@ -99,6 +112,8 @@ def build(
         allow_shallow=allow_shallow,
         cache=not no_cache,
         progress=bar,
+        now=build_now(now_flag),
+        future=future,
     )
     if bar:
         bar.finish()
@@ -109,11 +124,14 @@ def build(
             click.secho(line, fg="yellow", err=True)
     if result.site_changes:
         click.secho(site_changes_note(result.site_changes, drafts), fg="yellow", err=True)
+    for post in result.scheduled:
+        click.secho(f"Scheduled, not published yet: {scheduled_line(post)}", fg="yellow", err=True)
     source = f"commit {result.commit[:7]}" if result.commit else "the working tree"
     reused = f"; {result.reused:,} unchanged since the previous build" if result.reused else ""
     click.echo(
         f"Built {plural(result.posts, 'post')} ({plural(result.files, 'file')}{reused}) from "
-        f"{source} into {result.output} in {time.perf_counter() - started:.1f} s"
+        f"{source} as of {moment_text(result.now.moment)} ({result.now.source}) "
+        f"into {result.output} in {time.perf_counter() - started:.1f} s"
     )
     if result.drafts:
         click.secho(
@@ -136,6 +154,15 @@ def _check_note(root: Path, *, committed: bool) -> None:
             fg="yellow",
             err=True,
         )
+
+
+def moment_text(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def scheduled_line(post: Post) -> str:
+    """'posts/x.md on 2026-12-03 09:00:00 UTC'."""
+    return f"{post.source} on {moment_text(post.published)}" if post.published else post.source
 
 
 def _stop_on_terminate(signum: int, frame: object) -> None:
@@ -255,17 +282,21 @@ def uncommitted_notes(untracked: list[str], modified: list[str]) -> list[str]:
     is_flag=True,
     help="Check the committed posts (HEAD), as CI builds and publishes them.",
 )
+@click.option("--now", "now_flag", metavar="DATE", help="List posts scheduled after this moment.")
 @_friendly
-def check(root: Path, committed: bool) -> None:
+def check(root: Path, committed: bool, now_flag: str | None) -> None:
     """Check the posts without building: front matter, links, images, history.
 
     By default checks the working tree as `redraft serve` shows it, uncommitted posts and
     edits included: what you are about to commit. Prints one line per problem, every problem
-    of every file, and exits 1 if any is an error (warnings alone exit 0).
+    of every file, and exits 1 if any is an error (warnings alone exit 0); then the scheduled
+    posts: dated later than now, published by the first build on their date.
     """
-    checked = check_posts(root, committed=committed)
+    checked = check_posts(root, committed=committed, now=build_now(now_flag).moment)
     for problem in checked.problems:
         click.secho(str(problem), fg="red" if problem.severity == ERROR else "yellow")
+    for post in checked.scheduled:
+        click.echo(f"scheduled: {scheduled_line(post)}")
     click.echo(f"redraft check: {summary(checked.problems)} in {checked.scope()}")
     if any(problem.severity == ERROR for problem in checked.problems):
         click.get_current_context().exit(1)

@@ -5,6 +5,7 @@ Owns the `Settings` dataclass every other stage reads, its defaults, and their v
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import tomllib
@@ -39,6 +40,9 @@ class Settings:
     raw_html: bool = True
     cname: str = ""
     toc_min_words: int = 1500
+    per_page: int = 20
+    feed_limit: int = 20
+    feed_content: str = "full"
     source: Path = field(default=Path("."), compare=False)
 
     @property
@@ -139,6 +143,10 @@ def _validate(settings: Settings, root: Path, where: Path) -> None:
         raise RedraftError(f"{where}: unknown timezone {settings.timezone!r}") from None
     if settings.dates not in ("author", "committer"):
         raise RedraftError(f"{where}: dates must be 'author' or 'committer'")
+    if settings.feed_content not in ("full", "summary"):
+        raise RedraftError(f"{where}: feed_content must be 'full' or 'summary'")
+    if settings.per_page < 1:
+        raise RedraftError(f"{where}: per_page must be 1 or more, got {settings.per_page}")
     for item in fields(Settings):
         value = getattr(settings, item.name)
         for text in value if isinstance(value, tuple) else (value,):
@@ -202,3 +210,35 @@ def web_url_of_remote(remote: str) -> str:
         return ""
     path = parts.path.removesuffix(".git").rstrip("/")
     return f"https://{parts.hostname}{path}"
+
+
+@dataclass(frozen=True)
+class Now:
+    """The moment a build publishes as of, and where it came from: scheduled posts dated later
+    wait. An input of the build, so the same commit and the same now give the same site."""
+
+    moment: dt.datetime
+    source: str  # '--now', 'SOURCE_DATE_EPOCH' or 'the clock'
+
+
+def build_now(flag: str | None, environ: Mapping[str, str] = os.environ) -> Now:
+    """The build's now: the `--now` flag, else SOURCE_DATE_EPOCH, else the clock."""
+    if flag:
+        return Now(parse_moment(flag, "--now"), "--now")
+    epoch = environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch:
+        if not epoch.isdigit():
+            raise RedraftError(f"SOURCE_DATE_EPOCH must be whole seconds since 1970, got {epoch!r}")
+        return Now(dt.datetime.fromtimestamp(int(epoch), dt.UTC), "SOURCE_DATE_EPOCH")
+    return Now(dt.datetime.now(dt.UTC).replace(microsecond=0), "the clock")
+
+
+def parse_moment(text: str, what: str) -> dt.datetime:
+    """'2026-12-03', '2026-12-03T09:00' (UTC) or '2026-12-03T09:00:00+01:00' as an aware time."""
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise RedraftError(
+            f"{what}: not a date: {text!r} (use 2026-12-03 or 2026-12-03T09:30:00+01:00)"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)

@@ -66,12 +66,16 @@ class Post:
     trail: Trail = field(default_factory=lambda: Trail(()))
     published: dt.datetime | None = None
     updated: dt.datetime | None = None
+    scheduled: bool = False  # its front matter date is later than the build's now
 
     @property
     def preview_label(self) -> str:
-        """'draft', 'uncommitted changes' or '' for what a plain build would publish as is."""
+        """'draft', 'scheduled', 'uncommitted changes' or '' for what a plain build would
+        publish as is."""
         if self.draft or self.status == UNTRACKED:
             return "draft"
+        if self.scheduled:
+            return "scheduled"
         return "uncommitted changes" if self.status == UNCOMMITTED else ""
 
 
@@ -180,9 +184,17 @@ def _working_files(root: Path, folder: str) -> list[str]:
     return sorted(found)
 
 
-def parse_post(source: Source, trail: Trail | None = None, *, zone: dt.tzinfo = dt.UTC) -> Post:
-    """A `Post` from a source file; a RedraftError naming the file (and line) if it is malformed."""
-    post, problems = read_post(source, trail, zone=zone)
+def parse_post(
+    source: Source,
+    trail: Trail | None = None,
+    *,
+    zone: dt.tzinfo = dt.UTC,
+    now: dt.datetime | None = None,
+) -> Post:
+    """A `Post` from a source file; a RedraftError naming the file (and line) if it is malformed.
+
+    With `now`, a post whose front matter `date` is later is marked scheduled."""
+    post, problems = read_post(source, trail, zone=zone, now=now)
     if problems:
         raise problems[0]
     assert post is not None  # only undecodable text gives no post, and that is a problem
@@ -190,7 +202,11 @@ def parse_post(source: Source, trail: Trail | None = None, *, zone: dt.tzinfo = 
 
 
 def read_post(
-    source: Source, trail: Trail | None = None, *, zone: dt.tzinfo = dt.UTC
+    source: Source,
+    trail: Trail | None = None,
+    *,
+    zone: dt.tzinfo = dt.UTC,
+    now: dt.datetime | None = None,
 ) -> tuple[Post | None, list[RedraftError]]:
     """The post as far as it can be read, and every problem found in it rather than the first:
     a front matter that is not YAML still leaves the body to read, an unknown key still leaves
@@ -256,6 +272,7 @@ def read_post(
         trail=trail,
         published=published,
         updated=max(updated, published) if updated and published else updated or published,
+        scheduled=bool(date and now and date > now),
     )
     return post, problems
 
@@ -433,15 +450,24 @@ def _as_datetime(path: str, key: str, value: object, zone: dt.tzinfo) -> dt.date
 
 
 def published_posts(
-    sources: list[Source], trails: dict[str, Trail], settings: Settings, *, drafts: bool
-) -> list[Post]:
-    """The posts a build publishes (drafts too, with `drafts`), newest first; a RedraftError
-    when two of them would share an address."""
-    posts = [parse_post(s, trails.get(s.path), zone=settings.zone) for s in sources]
+    sources: list[Source],
+    trails: dict[str, Trail],
+    settings: Settings,
+    *,
+    drafts: bool,
+    now: dt.datetime,
+    future: bool = False,
+) -> tuple[list[Post], list[Post]]:
+    """The posts a build publishes (drafts too, with `drafts`; scheduled ones too, with
+    `future`), newest first, and the scheduled posts it leaves out; a RedraftError when two
+    posts would share an address."""
+    posts = [parse_post(s, trails.get(s.path), zone=settings.zone, now=now) for s in sources]
     if not drafts:
         posts = [p for p in posts if not p.draft]
     _check_unique_urls(posts)
-    return sorted(posts, key=_newest_first)
+    waiting = sorted((p for p in posts if p.scheduled and not future), key=_newest_first)
+    shown = [p for p in posts if future or not p.scheduled]
+    return sorted(shown, key=_newest_first), waiting[::-1]
 
 
 # Files a browser runs as a document of the site's origin when opened: with raw_html = false,

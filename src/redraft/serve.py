@@ -1,7 +1,8 @@
 """`redraft serve`: a local preview that rebuilds the working tree on every save and reloads pages.
 
 Owns the preview server, the file watching and the reload protocol; the build itself is
-`build_site(drafts=True)`, so the preview shows uncommitted and draft posts with their banners.
+`build_site(drafts=True, future=True)`, so the preview shows uncommitted, draft and scheduled
+posts with their banners.
 
 - The site is built into a private temporary folder (never the blog's `_site`), with the
   server's own address as base_url: the port is bound before the first build, so port 0 works.
@@ -188,7 +189,12 @@ class Preview:
             error = None
             try:
                 result = build_site(
-                    self.root, output=self.output, drafts=True, base_url=self.url, cache=True
+                    self.root,
+                    output=self.output,
+                    drafts=True,
+                    future=True,
+                    base_url=self.url,
+                    cache=True,
                 )
             except RedraftError as exc:
                 error = str(exc)
