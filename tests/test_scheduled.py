@@ -81,7 +81,7 @@ def test_future_previews_a_scheduled_post_marked(scheduled, read_page):
     page = read_page(site / "posts/soon/index.html")
     assert "Scheduled." in page.text
     index = read_page(site / "index.html")
-    assert "Soon scheduled" in " ".join(index.texts("li"))
+    assert "3 December 2026 scheduled" in " ".join(index.texts("p"))
 
 
 def test_the_same_now_gives_the_same_site(scheduled, tmp_path):
