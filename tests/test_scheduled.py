@@ -95,9 +95,7 @@ def test_the_same_now_gives_the_same_site(scheduled, tmp_path):
 
 def test_now_comes_from_the_flag_then_source_date_epoch_then_the_clock():
     epoch = {"SOURCE_DATE_EPOCH": "1796371200"}  # 2026-12-04T08:00:00Z
-    assert build_now("2026-12-03", epoch) == Now(
-        dt.datetime(2026, 12, 3, tzinfo=dt.UTC), "--now"
-    )
+    assert build_now("2026-12-03", epoch) == Now(dt.datetime(2026, 12, 3, tzinfo=dt.UTC), "--now")
     assert build_now(None, epoch) == Now(
         dt.datetime(2026, 12, 4, 8, tzinfo=dt.UTC), "SOURCE_DATE_EPOCH"
     )

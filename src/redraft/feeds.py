@@ -1,4 +1,4 @@
-"""Atom feeds through feedgen: the site feed and one revision feed per post.
+"""Atom feeds through feedgen: the site feed, one feed per tag and one revision feed per post.
 
 Entry ids come from a post's first commit and first path, never from its current URL, so they
 survive renames; every timestamp comes from the trail, so the same commit gives the same bytes.
@@ -38,7 +38,7 @@ def revision_id(view: PostView, sha: str) -> str:
 
 
 def site_feed(views: Sequence[PostView], settings: Settings, bodies: dict[str, str]) -> bytes:
-    """The site's Atom feed: one entry per post, newest first, with its full content."""
+    """The site's Atom feed: one entry per post, newest first."""
     feed = _feed(
         settings,
         settings.title,
@@ -48,8 +48,31 @@ def site_feed(views: Sequence[PostView], settings: Settings, bodies: dict[str, s
     feed.id(uuid.uuid5(_NAMESPACE, "site:" + settings.base_url).urn)
     if settings.description:
         feed.subtitle(settings.description)
+    return _post_entries(feed, views, settings, bodies)
+
+
+def tag_feed(
+    tag: str, views: Sequence[PostView], settings: Settings, bodies: dict[str, str]
+) -> bytes:
+    """The Atom feed of one tag: one entry per post with the tag, newest first."""
+    feed = _feed(
+        settings,
+        f"{tag} · {settings.title}",
+        urls.absolute(settings.base_url, urls.tag_feed(tag)),
+        urls.absolute(settings.base_url, urls.tag(tag)),
+    )
+    feed.id(uuid.uuid5(_NAMESPACE, f"tag:{settings.base_url}:{urls.tag(tag)}").urn)
+    return _post_entries(feed, views, settings, bodies)
+
+
+def _post_entries(
+    feed: FeedGenerator, views: Sequence[PostView], settings: Settings, bodies: dict[str, str]
+) -> bytes:
+    """The feed with the newest `feed_limit` posts (all for 0), each with its whole body, or
+    only its summary with `feed_content = "summary"`."""
     feed.updated(max((v.post.updated or _EPOCH for v in views), default=_EPOCH))
-    for view in reversed(views):  # feedgen lists entries last-added first
+    shown = views[: settings.feed_limit] if settings.feed_limit else views
+    for view in reversed(shown):  # feedgen lists entries last-added first
         post = view.post
         entry = feed.add_entry()
         entry.id(post_id(view))
@@ -60,8 +83,9 @@ def site_feed(views: Sequence[PostView], settings: Settings, bodies: dict[str, s
         entry.author({"name": settings.author})
         if view.summary:
             entry.summary(view.summary)
-        page = urls.absolute(settings.base_url, post.url)
-        entry.content(absolute_links(bodies[post.url], page), type="html")
+        if settings.feed_content == "full":
+            page = urls.absolute(settings.base_url, post.url)
+            entry.content(absolute_links(bodies[post.url], page), type="html")
         for tag in post.tags:
             entry.category(term=tag)
     return bytes(feed.atom_str(pretty=True))

@@ -4,14 +4,17 @@ An `Output` names its address (a function of `urls`), how it is made (a theme te
 writer such as a feed) and its scope, which says what one file is made from and so what it
 depends on:
 
-- site: every published post (the front page, feeds, sitemap);
+- site: every published post (the front page, feeds, sitemap, archive);
 - changes: one page of the site's recent changes (every substantive revision, newest first);
-- tag: the posts with one tag;
+- tag: the posts with one tag (its page and feed);
 - post: one post and its trail (its page, history page, revision feed);
 - revision: one revision of a post (its snapshot);
 - former: one address a post had before a rename (a redirect, and the post's revision feed, so
   its subscribers are not lost);
 - static: one theme file; asset: one file beside a post.
+
+A paged output (a list of posts: the front page, a tag page) is written as many pages of
+`per_page` posts as it takes; its address function takes the page number after its subject.
 
 Markdown is rendered here only, through the cache: each distinct blob once, each diff once.
 Post pages are written on all cores for a large site, and linked from the previous build when
@@ -55,7 +58,7 @@ from .errors import RedraftError
 from .markdown import RENDERER_VERSION, MarkupError, Rendered, render_markdown
 from .output import Writer
 from .site_files import SiteFiles
-from .views import Change, PostView, RevisionView, json_ld, timeline
+from .views import Change, Pager, PostView, RevisionView, archive, json_ld, timeline
 
 RECENTLY_REVISED = 5
 CHANGES_PER_PAGE = 50
@@ -99,11 +102,13 @@ class Output:
     address: Callable[..., str]  # takes the scope's subject: nothing, a tag, a post's URL...
     make: Make
     when: Callable[[Context], bool] = _always
+    paged: bool = False  # the context's `views` is split into pages, each given a `pager`
 
 
 OUTPUTS: tuple[Output, ...] = (
-    Output("front page", "site", lambda: urls.INDEX, _template("index.html")),
+    Output("front page", "site", urls.index_page, _template("index.html"), paged=True),
     Output("topics", "site", lambda: urls.TAGS, _template("tags.html")),
+    Output("archive", "site", lambda: urls.ARCHIVE, _template("archive.html")),
     Output(
         "site feed",
         "site",
@@ -127,7 +132,13 @@ OUTPUTS: tuple[Output, ...] = (
         lambda env, c: c["settings"].cname.strip() + "\n",
         when=lambda c: bool(c["settings"].cname),
     ),
-    Output("topic", "tag", urls.tag, _template("tag.html")),
+    Output("topic", "tag", urls.tag_page, _template("tag.html"), paged=True),
+    Output(
+        "topic feed",
+        "tag",
+        urls.tag_feed,
+        lambda env, c: feeds.tag_feed(c["tag"], c["views"], c["settings"], c["bodies"]),
+    ),
     Output("redirect", "former", _same, _template("redirect.html")),
     Output(
         "former revision feed",
@@ -164,9 +175,24 @@ def _write(
 ) -> None:
     """Write every output of `scope` for one subject (a tag, a post's URL...)."""
     for entry in outputs(scope):
-        if entry.when(context):
-            address = entry.address(*subject)
-            writer.write(address, entry.make(env, {**context, "canonical": address}))
+        if not entry.when(context):
+            continue
+        for address, page in _pages(entry, subject, context):
+            writer.write(address, entry.make(env, {**page, "canonical": address}))
+
+
+def _pages(
+    entry: Output, subject: tuple[str | int, ...], context: Context
+) -> Iterator[tuple[str, Context]]:
+    """The output's address and context; for a paged output, one of each per page of posts."""
+    if not entry.paged:
+        yield entry.address(*subject), context
+        return
+    views, size = context["views"], context["settings"].per_page
+    chunks = [views[at : at + size] for at in range(0, len(views), size)] or [[]]
+    addresses = tuple(entry.address(*subject, number) for number in range(1, len(chunks) + 1))
+    for number, chunk in enumerate(chunks, start=1):
+        yield addresses[number - 1], {**context, "views": chunk, "pager": Pager(number, addresses)}
 
 
 def write_site(
@@ -210,7 +236,7 @@ def write_site(
         context = {**site, "changes": changes, "page": number, "pages": len(pages)}
         _write(writer, env, "changes", (number,), context)
     for tag, tagged in _by_tag(views).items():
-        _write(writer, env, "tag", (tag,), {**site, "tag": tag, "views": tagged})
+        _write(writer, env, "tag", (tag,), {**site, "tag": tag, "views": tagged, "tagged": tagged})
     for former, target in _redirects(views).items():
         # Feed readers do not follow a redirect page: the post's feed is served here too, the
         # same bytes (same entry ids, its self link naming the new address).
@@ -239,6 +265,7 @@ def _site_context(views: list[PostView], settings: Settings, head: str | None) -
         "revised": living,
         "tags": [(tag, urls.tag(tag), len(tagged)) for tag, tagged in tags.items()],
         "latest": max((v.post.updated for v in views if v.post.updated), default=None),
+        "archive": archive(views, settings.zone),
         "bodies": {view.url: view.rendered.html for view in views},
         "settings": settings,
         "commit": head,

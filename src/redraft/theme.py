@@ -48,6 +48,7 @@ def template_environment(
     env.filters["iso"] = lambda d: d.isoformat() if d else ""
     env.filters["day"] = lambda d: display_date(d, settings) if d else ""
     env.filters["clock"] = lambda d: f"{d.astimezone(settings.zone):%H:%M}" if d else ""
+    env.filters["month"] = lambda d: f"{d:%B %Y}"
     env.filters["thousands"] = lambda n: f"{n:,}"
     env.filters["tag_url"] = urls.tag
     env.filters["page_url"] = urls.post

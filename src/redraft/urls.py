@@ -17,7 +17,10 @@ from urllib.parse import quote, unquote, urlsplit
 
 INDEX = ""
 TAGS = "tags/"
+ARCHIVE = "archive/"
 SITE_FEED = "feed.xml"
+# The folder of a list's later pages: 'page/2/', 'tags/notes/page/2/'.
+_PAGE = "page/"
 SITEMAP = "sitemap.xml"
 ROBOTS = "robots.txt"
 NOT_FOUND = "404.html"
@@ -28,6 +31,8 @@ STATIC = "static/"
 # The folder name of a post's history; its snapshots live beneath it.
 _HISTORY = "history/"
 _FEED = "feed.xml"
+# The folder of a list's later pages: 'page/2/', 'tags/notes/page/2/'.
+_PAGE = "page/"
 
 
 def post(source: str) -> str:
@@ -76,6 +81,21 @@ _SLUG_BYTES = 120
 
 def tag(name: str) -> str:
     return f"{TAGS}{slugify(name)}/"
+
+
+def tag_feed(name: str) -> str:
+    """The Atom feed of the posts with one tag."""
+    return tag(name) + _FEED
+
+
+def index_page(number: int = 1) -> str:
+    """Page `number` of the front page's list of posts: the front page itself, then 'page/2/'."""
+    return INDEX if number == 1 else f"{_PAGE}{number}/"
+
+
+def tag_page(name: str, number: int = 1) -> str:
+    """Page `number` of a tag's list of posts: 'tags/notes/', then 'tags/notes/page/2/'."""
+    return tag(name) if number == 1 else f"{tag(name)}{_PAGE}{number}/"
 
 
 def static(name: str) -> str:

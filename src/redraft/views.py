@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from . import urls
@@ -205,3 +206,54 @@ def _spread(xs: list[float], low: float, high: float) -> list[float]:
     for index in range(len(spread) - 2, -1, -1):
         spread[index] = min(spread[index], spread[index + 1] - gap)
     return spread
+
+
+@dataclass(frozen=True)
+class Pager:
+    """Where one page of a paginated list stands: its number and every page's address."""
+
+    number: int  # from 1
+    addresses: tuple[str, ...]
+
+    @property
+    def count(self) -> int:
+        return len(self.addresses)
+
+    @property
+    def newer(self) -> str | None:
+        """The page before this one (newer posts), or None on the first."""
+        return self.addresses[self.number - 2] if self.number > 1 else None
+
+    @property
+    def older(self) -> str | None:
+        """The page after this one (older posts), or None on the last."""
+        return self.addresses[self.number] if self.number < self.count else None
+
+
+@dataclass(frozen=True)
+class Month:
+    first_day: dt.date
+    views: tuple[PostView, ...]
+
+
+@dataclass(frozen=True)
+class Year:
+    year: int
+    months: tuple[Month, ...]
+
+    @property
+    def count(self) -> int:
+        return sum(len(month.views) for month in self.months)
+
+
+def archive(views: Sequence[PostView], zone: dt.tzinfo) -> tuple[Year, ...]:
+    """Dated posts by year, then month (in the site's time zone), newest first as given."""
+    months: dict[dt.date, list[PostView]] = {}
+    for view in views:
+        if view.post.published:
+            local = view.post.published.astimezone(zone)
+            months.setdefault(dt.date(local.year, local.month, 1), []).append(view)
+    years: dict[int, list[Month]] = {}
+    for first_day in sorted(months, reverse=True):
+        years.setdefault(first_day.year, []).append(Month(first_day, tuple(months[first_day])))
+    return tuple(Year(year, tuple(found)) for year, found in years.items())
