@@ -10,10 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import git
+
 from . import content, history, pages
 from .cache import DATABASE, FOLDER, cached_log
 from .cache import folder as cache_folder
-from .config import Now, build_now, load_settings
+from .config import Now, Settings, build_now, load_settings
 from .content import UNTRACKED
 from .output import check_output_folder, fresh_folder, remove
 from .pages import Progress
@@ -79,42 +81,69 @@ def build_site(
     cache_dir = cache_folder(root) if cache else None
 
     inventory = content.read_inventory(repo, head, settings, drafts=drafts)
+    standalone = content.read_inventory(repo, head, settings, drafts=drafts, folder=settings.pages)
     report("history", 0, 1)
-    trails: dict[str, history.Trail] = {}
-    if repo is not None and head is not None:
-        trails = history.read_trails(
-            repo,
-            settings.posts,
-            [s.path for s in inventory.sources if s.status != UNTRACKED],
-            minor_markers=settings.minor_markers,
-            committer_dates=settings.dates == "committer",
-            log=cached_log(repo, head, settings.posts, cache_dir),
-        )
+    trails = _trails(repo, head, settings.posts, inventory, settings, cache_dir)
+    page_trails = _trails(repo, head, settings.pages, standalone, settings, cache_dir)
     report("history", 1, 1)
 
     posts, scheduled = content.published_posts(
         inventory.sources, trails, settings, drafts=drafts, now=now.moment, future=future
     )
-    assets = inventory.assets if drafts else content.published_assets(inventory, posts)
+    own_pages = content.standalone_pages(standalone.sources, page_trails, settings, drafts=drafts)
+    assets = inventory.assets + standalone.assets
+    if not drafts:
+        assets = content.published_assets(inventory, posts) + content.published_assets(
+            standalone, own_pages
+        )
     if not settings.raw_html:
         content.check_inert(assets)
     cache_file = cache_dir / DATABASE if cache_dir else None
     with fresh_folder(target) as folder:
         files, reused = pages.write_site(
-            folder, target, posts, assets, settings, site_files, head, cache_file, report
+            folder,
+            target,
+            posts + own_pages,
+            assets,
+            settings,
+            site_files,
+            head,
+            cache_file,
+            report,
         )
     return BuildResult(
         output=target,
         posts=len(posts),
         files=files,
         commit=head,
-        untracked=inventory.untracked,
-        modified=inventory.modified,
+        untracked=inventory.untracked + standalone.untracked,
+        modified=inventory.modified + standalone.modified,
         now=now,
         scheduled=scheduled,
         site_changes=uncommitted_site_files(repo) if repo is not None and head else [],
         reused=reused,
         drafts=0 if drafts else len(inventory.sources) - len(posts),
+    )
+
+
+def _trails(
+    repo: git.Repo | None,
+    head: str | None,
+    folder: str,
+    inventory: content.Inventory,
+    settings: Settings,
+    cache_dir: Path | None,
+) -> dict[str, history.Trail]:
+    """The trail of each committed file of `inventory`, from the history of `folder`."""
+    if repo is None or head is None or not inventory.sources:
+        return {}  # no second pass over the log for a blog without pages
+    return history.read_trails(
+        repo,
+        folder,
+        [s.path for s in inventory.sources if s.status != UNTRACKED],
+        minor_markers=settings.minor_markers,
+        committer_dates=settings.dates == "committer",
+        log=cached_log(repo, head, folder, cache_dir),
     )
 
 

@@ -34,6 +34,8 @@ class Settings:
     timezone: str = "UTC"
     repo_url: str = ""
     posts: str = "posts"
+    pages: str = "pages"
+    nav: tuple[str, ...] = ()
     output: str = "_site"
     minor_markers: tuple[str, ...] = ("[minor]",)
     dates: str = "author"
@@ -74,8 +76,9 @@ def load_settings(
     if unknown:
         raise RedraftError(f"{where}: unknown setting(s): {', '.join(unknown)}")
     _check_types(raw, where)
-    if "minor_markers" in raw:
-        raw["minor_markers"] = tuple(raw["minor_markers"])
+    for name in ("minor_markers", "nav"):
+        if name in raw:
+            raw[name] = tuple(raw[name])
     raw.update({k: v for k, v in overrides.items() if v is not None})
     if not str(raw.get("base_url", "/")).endswith("/"):
         raw["base_url"] += "/"
@@ -159,12 +162,20 @@ def _validate(settings: Settings, root: Path, where: Path) -> None:
     _check_address(where, "base_url", settings.base_url)
     if settings.repo_url:
         _check_address(where, "repo_url", settings.repo_url)
-    posts = Path(settings.posts)
-    if posts.is_absolute() or ".." in posts.parts or not posts.parts or ".git" in posts.parts:
-        raise RedraftError(
-            f'{where}: posts must be a folder inside the repository, like "posts", '
-            f"got {settings.posts!r}"
-        )
+    for name, value in (("posts", settings.posts), ("pages", settings.pages)):
+        folder = Path(value)
+        if (
+            folder.is_absolute()
+            or ".." in folder.parts
+            or not folder.parts
+            or ".git" in folder.parts
+        ):
+            raise RedraftError(
+                f'{where}: {name} must be a folder inside the repository, like "{name}", '
+                f"got {value!r}"
+            )
+    if Path(settings.pages) == Path(settings.posts):
+        raise RedraftError(f"{where}: pages and posts must be different folders")
     try:
         check_place(root, root / settings.output, settings.posts)
     except RedraftError as exc:

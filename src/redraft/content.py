@@ -12,7 +12,7 @@ import os
 import re
 import reprlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any, TypeVar
 
@@ -67,6 +67,7 @@ class Post:
     published: dt.datetime | None = None
     updated: dt.datetime | None = None
     scheduled: bool = False  # its front matter date is later than the build's now
+    is_page: bool = False  # a standalone page (pages/about.md at /about/), not a dated post
 
     @property
     def preview_label(self) -> str:
@@ -98,19 +99,26 @@ class Inventory:
 
 
 def read_inventory(
-    repo: git.Repo | None, head: str | None, settings: Settings, *, drafts: bool
+    repo: git.Repo | None,
+    head: str | None,
+    settings: Settings,
+    *,
+    drafts: bool,
+    folder: str | None = None,
 ) -> Inventory:
-    """Posts and assets from the HEAD tree, or from the working tree when `drafts` is set."""
-    committed = _committed_files(repo, head, settings.posts) if repo is not None and head else {}
+    """Posts and assets from the HEAD tree, or from the working tree when `drafts` is set; from
+    the posts folder, or from `folder` (the standalone pages)."""
+    folder = folder or settings.posts
+    committed = _committed_files(repo, head, folder) if repo is not None and head else {}
     untracked: set[str] = set()
     modified: set[str] = set()
     if repo is not None and committed:
-        untracked, modified = history.uncommitted_paths(repo, settings.posts)
+        untracked, modified = history.uncommitted_paths(repo, folder)
         # A post that is staged (git add) but was never committed is not published either.
         untracked |= modified - committed.keys()
         modified &= committed.keys()
     elif repo is not None or drafts:
-        untracked = set(_working_files(settings.source, settings.posts))
+        untracked = set(_working_files(settings.source, folder))
 
     contents = history.read_blobs(repo, committed.values()) if repo and committed else {}
     files: dict[str, Source] = {
@@ -505,6 +513,21 @@ def published_assets(inventory: Inventory, posts: list[Post]) -> list[Asset]:
         if s.path.endswith("/index.md") and s.path not in published
     )
     return [a for a in inventory.assets if not a.path.startswith(hidden)]
+
+
+def standalone_pages(
+    sources: list[Source], trails: dict[str, Trail], settings: Settings, *, drafts: bool
+) -> list[Post]:
+    """The pages folder's pages (drafts too, with `drafts`), each at /<name>/, by address."""
+    pages = [
+        replace(
+            parse_post(s, trails.get(s.path), zone=settings.zone),
+            url=urls.page(s.path, settings.pages),
+            is_page=True,
+        )
+        for s in sources
+    ]
+    return sorted((p for p in pages if drafts or not p.draft), key=lambda page: page.url)
 
 
 def _newest_first(post: Post) -> tuple[float, str]:

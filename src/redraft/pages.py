@@ -58,6 +58,7 @@ from .errors import RedraftError
 from .markdown import RENDERER_VERSION, MarkupError, Rendered, render_markdown
 from .output import Writer
 from .site_files import SiteFiles
+from .theme import Navigation
 from .views import Change, Pager, PostView, RevisionView, archive, json_ld, timeline
 
 RECENTLY_REVISED = 5
@@ -216,20 +217,23 @@ def write_site(
     """
     templates = site_files.templates()
     fingerprint = theme.fingerprint(site_files.theme)
-    job = _PostJob(settings, folder, previous, head, cache_path, fingerprint, templates)
+    nav = navigation(posts, settings)
+    job = _PostJob(settings, folder, previous, head, cache_path, fingerprint, templates, nav)
     cache = Cache(cache_path)
     previous_build = output.build_id(previous) if cache_path and previous.is_dir() else None
     made_before = cache.site_pages(previous_build) if previous_build else {}
-    views, entries, records, files, reused = _write_posts(posts, job, made_before, report)
+    written, entries, records, files, reused = _write_posts(posts, job, made_before, report)
+    # Standalone pages have their own pages and history, but no place in lists and feeds.
+    views = [view for view in written if not view.post.is_page]
     report("site pages", 0, 1)
     build = cache_key(
         "site", *sorted(f"{url}:{fp}:{files}" for url, (fp, files) in records.items())
     )
     cache.put_site_pages(build, records)
     cache.save({**entries, **cache.new})
-    env = theme.template_environment(settings, templates)
+    env = theme.template_environment(settings, templates, nav)
     writer = Writer(folder, previous)
-    site = _site_context(views, settings, head)
+    site = {**_site_context(views, settings, head), "pages": [v for v in written if v.post.is_page]}
     _write(writer, env, "site", (), site)
     pages = _chunks(site["changes"], CHANGES_PER_PAGE)
     for number, changes in enumerate(pages, start=1):
@@ -252,6 +256,18 @@ def write_site(
     writer.write(output.MARKER, output.marker(build, folder))
     report("site pages", 1, 1)
     return writer.count + files, reused
+
+
+def navigation(posts: list[Post], settings: Settings) -> Navigation:
+    """(title, address) of each page the `nav` setting names, in its order."""
+    pages = {post.url.rstrip("/"): post for post in posts if post.is_page}
+    missing = [name for name in settings.nav if name.strip("/") not in pages]
+    if missing:
+        raise RedraftError(
+            f"nav: no page {', '.join(map(repr, missing))} in {settings.pages}/ "
+            f"(pages: {', '.join(sorted(pages)) or 'none'})"
+        )
+    return tuple((pages[n.strip("/")].title, pages[n.strip("/")].url) for n in settings.nav)
 
 
 def _site_context(views: list[PostView], settings: Settings, head: str | None) -> Context:
@@ -330,6 +346,7 @@ class _PostJob:
     cache_path: Path | None
     theme: str  # a hash of the theme's files: a changed template re-renders every post
     templates: dict[str, bytes]  # the site's own templates by name (small: no static files)
+    nav: Navigation  # the pages in the site navigation, on every page
 
 
 @dataclass(frozen=True)
@@ -439,11 +456,12 @@ class _PostPages:
 
     def __init__(self, job: _PostJob) -> None:
         self.settings = job.settings
-        self.env = theme.template_environment(job.settings, job.templates)
+        self.env = theme.template_environment(job.settings, job.templates, job.nav)
         self.repo: git.Repo | None = history.open_repo(job.settings.source) if job.head else None
         self.writer = Writer(job.folder, job.previous)
         self.cache = Cache(job.cache_path)
         self.theme = job.theme
+        self.nav = job.nav
         self.records: dict[str, PageRecord] = {}
         self._renders: dict[tuple[str, str], Rendered] = {}
 
@@ -471,7 +489,9 @@ class _PostPages:
         the theme and the versions of what renders them."""
         settings = replace(self.settings, source=Path("."))
         versions = (__version__, RENDERER_VERSION, DIFF_VERSION)
-        return cache_key("post-pages", versions, self.theme, repr(settings), repr(post))
+        return cache_key(
+            "post-pages", versions, self.theme, repr(settings), repr(self.nav), repr(post)
+        )
 
     def write(self, post: Post, blobs: dict[str, bytes]) -> PostView:
         first_file = len(self.writer.written)
@@ -629,4 +649,6 @@ class _PostPages:
 
 
 def _former_urls(post: Post) -> tuple[str, ...]:
+    if post.is_page:
+        return ()  # a page's path is not its address: its former paths left no pages behind
     return tuple(sorted({urls.post(r.path) for r in post.trail.revisions} - {post.url}))

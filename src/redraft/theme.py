@@ -24,9 +24,12 @@ from .counts import strip_markers
 from .diffs import inline_styles, nested_headings
 from .errors import RedraftError
 
+# (title, address) of each standalone page in the site navigation.
+Navigation = tuple[tuple[str, str], ...]
+
 
 def template_environment(
-    settings: Settings, templates: Mapping[str, bytes] | None = None
+    settings: Settings, templates: Mapping[str, bytes] | None = None, nav: Navigation = ()
 ) -> jinja2.Environment:
     """Jinja2 with the site's own templates (`templates` by name, as site_files read them from
     the commit or the working tree) first, then the default theme's."""
@@ -59,6 +62,7 @@ def template_environment(
     env.filters["subject"] = lambda text: strip_markers(text, settings.minor_markers)
     env.globals["site"] = settings
     env.globals["urls"] = urls
+    env.globals["nav"] = nav
     return env
 
 

@@ -51,6 +51,12 @@ def post(source: str) -> str:
     return stem.as_posix() + "/"
 
 
+def page(source: str, folder: str) -> str:
+    """A standalone page's address, at the site's top: 'pages/about.md' -> 'about/'."""
+    relative = PurePosixPath(source).relative_to(PurePosixPath(folder))
+    return post(relative.as_posix())
+
+
 def history(post_url: str) -> str:
     """A post's history page: every revision, newest first."""
     return post_url + _HISTORY

@@ -104,7 +104,7 @@ def json_ld(view: PostView, settings: Settings) -> str:
     post = view.post
     data = {
         "@context": "https://schema.org",
-        "@type": "BlogPosting",
+        "@type": "WebPage" if post.is_page else "BlogPosting",
         "headline": post.title,
         "datePublished": post.published.isoformat() if post.published else None,
         "dateModified": (post.updated or post.published).isoformat() if post.published else None,

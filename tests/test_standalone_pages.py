@@ -1,0 +1,56 @@
+"""Standalone pages: Markdown under pages/ published at /<name>/, with a history when it has
+revisions, in the navigation when `nav` names it, never in the lists or feeds of posts."""
+
+import feedparser
+import pytest
+
+from redraft.errors import RedraftError
+
+
+@pytest.fixture
+def with_about(blog):
+    text = (blog.root / "pyproject.toml").read_text(encoding="utf-8")
+    blog.write("pyproject.toml", text + 'nav = ["about"]\n')
+    blog.write("posts/hello.md", "# Hello\n\nA post.\n")
+    blog.write("pages/about.md", "# About me\n\nI write.\n")
+    blog.commit("Add a post and an About page", "2024-02-01T10:00:00+00:00")
+    blog.write("pages/about.md", "# About me\n\nI write, and I measure.\n")
+    blog.commit("About: say what I do", "2024-03-01T10:00:00+00:00")
+    return blog
+
+
+def test_a_page_is_published_at_its_name_with_a_history(with_about, read_page):
+    site = with_about.build()
+    page = read_page(site / "about/index.html")
+    assert page.texts("h1") == ["About me"]
+    assert "I measure" in page.text
+    assert page.link("version-history") == "/about/history/"
+    history = read_page(site / "about/history/index.html")
+    assert "About: say what I do" in history.text
+    assert not (site / "pages").exists()  # no redirect from its path
+    assert "Published" not in page.text and "Updated" in page.text
+    assert page.json_ld[0]["@type"] == "WebPage"
+
+
+def test_a_page_is_in_the_navigation_and_sitemap_but_not_in_lists_or_feeds(with_about, read_page):
+    site = with_about.build()
+    for path in ("index.html", "posts/hello/index.html", "about/index.html"):
+        nav = [a for a in read_page(site / path).anchors if a.get("href") == "/about/"]
+        assert nav, path
+    home = (site / "index.html").read_text(encoding="utf-8")
+    assert "About me" in home  # as a navigation link only
+    assert "I measure" not in home
+    archive = (site / "archive/index.html").read_text(encoding="utf-8")
+    assert "/about/" not in archive.split("<main", 1)[1]
+    feed = feedparser.parse((site / "feed.xml").read_bytes())
+    assert [e.title for e in feed.entries] == ["Hello"]
+    assert "https://example.org/about/" in (site / "sitemap.xml").read_text(encoding="utf-8")
+
+
+def test_nav_naming_no_page_is_an_error(blog):
+    text = (blog.root / "pyproject.toml").read_text(encoding="utf-8")
+    blog.write("pyproject.toml", text + 'nav = ["colophon"]\n')
+    blog.write("posts/hello.md", "# Hello\n")
+    blog.commit("Add", "2024-02-01T10:00:00+00:00")
+    with pytest.raises(RedraftError, match="nav: no page 'colophon' in pages/"):
+        blog.build()
