@@ -199,7 +199,7 @@ def test_nothing_is_written_outside_the_output_folder(blog, tmp_path):
     assert index.texts("h1") != ["../../../escaped"]  # no post took the front page
     assert {p.relative_to(site).parts[0] for p in site.rglob("*")} <= {
         "index.html", "404.html", "feed.xml", "sitemap.xml", "robots.txt", "posts", "tags",
-        "changes", "static", ".redraft-build.json",
+        "archive", "changes", "static", ".redraft-build.json",
     }  # fmt: skip
 
 
@@ -293,9 +293,9 @@ def test_hostile_history_is_escaped_in_every_page_and_feed(blog):
     assert HOSTILE in parse_html(site / "index.html").text
 
     feeds = sorted(site.rglob("*.xml"))
-    # Site feed, recent changes, sitemap, the post's revision feed, and that feed again at its
-    # former address.
-    assert len(feeds) == 5
+    # Site feed, recent changes, sitemap, the post's revision feed, that feed again at its
+    # former address, and two tag feeds.
+    assert len(feeds) == 7
     for path in feeds:
         ET.fromstring(path.read_bytes())  # well-formed, or this raises
         if path.name != "feed.xml":
