@@ -73,6 +73,7 @@ def test_every_listed_output_is_built(blog):
         "former": [("posts/old/",)],
         "static": [("style.css",), ("code.css",)],
         "asset": [],
+        "copied": [],
     }
     for output in OUTPUTS:
         if output.name == "CNAME":

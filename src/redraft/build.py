@@ -107,6 +107,7 @@ def build_site(
             assets,
             settings,
             site_files,
+            content.read_copied_files(repo, head, settings, drafts=drafts),
             head,
             cache_file,
             report,

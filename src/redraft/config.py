@@ -16,6 +16,8 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from pygments.styles import get_all_styles
+
 from ._text import CONTROL_CHARACTERS
 from .errors import RedraftError
 from .output import check_place
@@ -45,6 +47,14 @@ class Settings:
     per_page: int = 20
     feed_limit: int = 20
     feed_content: str = "full"
+    highlight_style: str = "friendly"
+    highlight_style_dark: str = "github-dark"
+    extra_css: str = ""
+    head_html: str = ""
+    body_end_html: str = ""
+    image: str = ""
+    edit_url: str = ""
+    static: str = "static"
     source: Path = field(default=Path("."), compare=False)
 
     @property
@@ -148,6 +158,18 @@ def _validate(settings: Settings, root: Path, where: Path) -> None:
         raise RedraftError(f"{where}: dates must be 'author' or 'committer'")
     if settings.feed_content not in ("full", "summary"):
         raise RedraftError(f"{where}: feed_content must be 'full' or 'summary'")
+    for name in ("highlight_style", "highlight_style_dark"):
+        style = getattr(settings, name)
+        if style not in _pygments_styles():
+            raise RedraftError(
+                f"{where}: {name}: unknown Pygments style {style!r} "
+                f"(known: {', '.join(sorted(_pygments_styles()))})"
+            )
+    if settings.edit_url and "{path}" not in settings.edit_url:
+        raise RedraftError(
+            f"{where}: edit_url must contain {{path}}, like "
+            '"https://github.com/me/blog/edit/main/{path}"'
+        )
     if settings.per_page < 1:
         raise RedraftError(f"{where}: per_page must be 1 or more, got {settings.per_page}")
     for item in fields(Settings):
@@ -162,7 +184,10 @@ def _validate(settings: Settings, root: Path, where: Path) -> None:
     _check_address(where, "base_url", settings.base_url)
     if settings.repo_url:
         _check_address(where, "repo_url", settings.repo_url)
-    for name, value in (("posts", settings.posts), ("pages", settings.pages)):
+    folders = [("posts", settings.posts), ("pages", settings.pages), ("static", settings.static)]
+    if settings.extra_css:
+        folders.append(("extra_css", settings.extra_css))
+    for name, value in folders:
         folder = Path(value)
         if (
             folder.is_absolute()
@@ -170,9 +195,9 @@ def _validate(settings: Settings, root: Path, where: Path) -> None:
             or not folder.parts
             or ".git" in folder.parts
         ):
+            kind = "file" if name == "extra_css" else "folder"
             raise RedraftError(
-                f'{where}: {name} must be a folder inside the repository, like "{name}", '
-                f"got {value!r}"
+                f"{where}: {name} must be a {kind} inside the repository, got {value!r}"
             )
     if Path(settings.pages) == Path(settings.posts):
         raise RedraftError(f"{where}: pages and posts must be different folders")
@@ -197,6 +222,10 @@ def _check_address(where: Path, name: str, url: str) -> None:
             f"{where}: {name} must not have a query (?) or fragment (#): every address on the "
             f"site is made by adding to it; got {url!r}"
         )
+
+
+def _pygments_styles() -> set[str]:
+    return set(get_all_styles())
 
 
 def _origin_url(root: Path) -> str:

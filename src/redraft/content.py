@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import git
 import yaml
@@ -32,7 +33,7 @@ _FIRST_HEADING = re.compile(r"\A\s*#[ \t]+(.+?)[ \t#]*(\r?\n|\Z)")
 # libyaml's loader when PyYAML was built with it: the same safe subset of YAML, many times faster.
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _T = TypeVar("_T")
-_KNOWN_KEYS = {"title", "tags", "summary", "draft", "date", "updated", "toc"}
+_KNOWN_KEYS = {"title", "tags", "summary", "draft", "date", "updated", "toc", "image"}
 # Keys whose YAML types are wanted; every other value keeps the text the author wrote.
 _TYPED_KEYS = {"draft", "toc", "date", "updated"}
 _RETYPED = {f"tag:yaml.org,2002:{name}" for name in ("bool", "int", "float", "timestamp")}
@@ -68,6 +69,7 @@ class Post:
     updated: dt.datetime | None = None
     scheduled: bool = False  # its front matter date is later than the build's now
     is_page: bool = False  # a standalone page (pages/about.md at /about/), not a dated post
+    image: str = ""  # for sharing cards: a site address ('posts/a/card.png') or a full URL
 
     @property
     def preview_label(self) -> str:
@@ -176,6 +178,59 @@ def _unpointed(repo: git.Repo | None, path: str, data: bytes) -> bytes:
     return content
 
 
+@dataclass(frozen=True)
+class CopiedFile:
+    """A file published as it is: one of the `static` folder at the site's root, or the
+    `extra_css` file."""
+
+    source: str  # its path in the repository
+    address: str
+    data: bytes
+
+
+def read_copied_files(
+    repo: git.Repo | None, head: str | None, settings: Settings, *, drafts: bool
+) -> list[CopiedFile]:
+    """The `static` folder's files, each at its path inside the folder, then the `extra_css`
+    file at its address under /static/: from the commit, or the working tree with `drafts`."""
+    folder = settings.static
+    wanted = [folder, settings.extra_css] if settings.extra_css else [folder]
+    files: dict[str, bytes] = {}
+    for name in wanted:
+        files |= _read_committed_or_working(repo, head, settings, name, drafts=drafts)
+    copied = [
+        CopiedFile(path, PurePosixPath(path).relative_to(folder).as_posix(), data)
+        for path, data in sorted(files.items())
+        if path != settings.extra_css
+    ]
+    if settings.extra_css:
+        if settings.extra_css not in files:
+            raise RedraftError(f"extra_css: no file {settings.extra_css} in the repository")
+        address = urls.static(urls.EXTRA_CSS)
+        copied.append(CopiedFile(settings.extra_css, address, files[settings.extra_css]))
+    return copied
+
+
+def _read_committed_or_working(
+    repo: git.Repo | None, head: str | None, settings: Settings, name: str, *, drafts: bool
+) -> dict[str, bytes]:
+    """The files at `name` (a folder or a file) by path, as a build reads them."""
+    files: dict[str, bytes] = {}
+    if drafts or repo is None or head is None:
+        paths = _working_files(settings.source, name) or [name]
+        for path in paths:
+            data = read_inside(settings.source, path)
+            if data is not None:
+                files[path] = data
+    else:
+        committed = _committed_files(repo, head, name)
+        blobs = history.read_blobs(repo, committed.values()) if committed else {}
+        files = {path: _unpointed(repo, path, blobs[blob]) for path, blob in committed.items()}
+    for path in files:
+        check_file_name(path)
+    return files
+
+
 def _committed_files(repo: git.Repo, head: str, folder: str) -> dict[str, str]:
     # Symlinks (mode 120000) are never followed: their target may lie outside the repository.
     return {e.path: e.blob for e in history.list_tree(repo, folder, head) if e.mode != "120000"}
@@ -281,6 +336,7 @@ def read_post(
         published=published,
         updated=max(updated, published) if updated and published else updated or published,
         scheduled=bool(date and now and date > now),
+        image=read(lambda: _as_image(at("image"), meta.get("image")), ""),
     )
     return post, problems
 
@@ -413,6 +469,19 @@ def _as_text(path: str, key: str, value: object) -> str:
     if isinstance(value, bool) or not isinstance(value, str | int | float | dt.date):
         raise RedraftError(f"{path}: front matter {key!r} must be text, got {_shown(value)}")
     return str(value).strip()
+
+
+def _as_image(path: str, value: object) -> str:
+    """The `image` front matter as a full URL, or as the site address of a file written
+    relative to the post ('card.png') or to the site ('/static/card.png')."""
+    if value is None:
+        return ""
+    text = _as_text(path, "image", value)
+    if urlsplit(text).scheme:
+        return text
+    if text.startswith("/"):
+        return text.lstrip("/")
+    return urls.link_target(text, path) or text
 
 
 def _as_flag(path: str, key: str, value: object) -> bool | None:

@@ -11,7 +11,8 @@ depends on:
 - revision: one revision of a post (its snapshot);
 - former: one address a post had before a rename (a redirect, and the post's revision feed, so
   its subscribers are not lost);
-- static: one theme file; asset: one file beside a post.
+- static: one theme file; asset: one file beside a post; copied: one file published as it is
+  (the site's static folder at the site's root, and extra_css).
 
 A paged output (a list of posts: the front page, a tag page) is written as many pages of
 `per_page` posts as it takes; its address function takes the page number after its subject.
@@ -46,7 +47,7 @@ from . import feeds, history, output, theme, urls
 from ._version import __version__
 from .cache import Cache, PageRecord, cache_key
 from .config import Settings
-from .content import Asset, Post, parse_revision
+from .content import Asset, CopiedFile, Post, parse_revision
 from .diffs import (
     DIFF_VERSION,
     WordDiff,
@@ -71,7 +72,7 @@ PARENT_CHECK_SECONDS = 0.5  # how often a worker looks whether its build is stil
 # Posts written as one batch, their history blobs read from git in one go (bounds memory).
 BLOBS_READ_AHEAD = 200
 
-Scope = Literal["site", "changes", "tag", "post", "revision", "former", "static", "asset"]
+Scope = Literal["site", "changes", "tag", "post", "revision", "former", "static", "asset", "copied"]
 Context = Mapping[str, Any]
 Make = Callable[[jinja2.Environment, Context], "str | bytes"]
 Progress = Callable[[str, int, int], None]
@@ -150,6 +151,7 @@ OUTPUTS: tuple[Output, ...] = (
     ),
     Output("post file", "asset", _same, lambda env, c: c["data"]),
     Output("theme file", "static", urls.static, lambda env, c: c["data"]),
+    Output("copied file", "copied", _same, lambda env, c: c["data"]),
     Output("post", "post", _same, _template("post.html")),
     Output("history", "post", urls.history, _template("history.html"), when=_has_revisions),
     Output(
@@ -203,6 +205,7 @@ def write_site(
     assets: list[Asset],
     settings: Settings,
     site_files: SiteFiles,
+    copied: list[CopiedFile],
     head: str | None,
     cache_path: Path | None,
     report: Progress,
@@ -251,8 +254,15 @@ def write_site(
         )
     for asset in assets:
         _write(writer, env, "asset", (asset.path,), {"data": asset.data})
-    for name, data in theme.static_files(site_files.static()).items():
+    for name, data in theme.static_files(site_files.static(), settings).items():
         _write(writer, env, "static", (name,), {"data": data})
+    for item in copied:  # last: a file that takes the address of a page is refused
+        if (folder / urls.file_of(item.address)).exists():
+            raise RedraftError(
+                f"{item.source}: redraft writes a page or file at /{item.address} already; "
+                "rename or remove this file"
+            )
+        _write(writer, env, "copied", (item.address,), {"data": item.data})
     writer.write(output.MARKER, output.marker(build, folder))
     report("site pages", 1, 1)
     return writer.count + files, reused

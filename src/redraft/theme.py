@@ -13,7 +13,7 @@ import hashlib
 from collections.abc import Callable, Mapping
 from importlib.resources import files
 from pathlib import Path
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 import jinja2
 from pygments.formatters import HtmlFormatter
@@ -60,6 +60,10 @@ def template_environment(
     env.filters["inline_styles"] = inline_styles
     env.filters["nested_headings"] = nested_headings
     env.filters["subject"] = lambda text: strip_markers(text, settings.minor_markers)
+    env.filters["image_url"] = lambda image: (
+        image if "://" in image else urls.absolute(settings.base_url, image)
+    )
+    env.filters["edit_url"] = lambda source: settings.edit_url.replace("{path}", quote(source))
     env.globals["site"] = settings
     env.globals["urls"] = urls
     env.globals["nav"] = nav
@@ -119,19 +123,23 @@ def _template_position(exc: Exception, template: str) -> str:
     return position
 
 
-def static_files(own: Mapping[str, bytes]) -> dict[str, bytes]:
+def static_files(own: Mapping[str, bytes], settings: Settings) -> dict[str, bytes]:
     """The files under /static/ by name: the theme's (the site's own, `own`, override the
-    default's) and the code colours, light and dark."""
+    default's) and the code colours, light and dark, unless the site's theme has its own
+    code.css."""
     static = default_theme() / "static"
     chosen = {p.relative_to(static).as_posix(): p for p in static.rglob("*") if p.is_file()}
     found = {name: path.read_bytes() for name, path in chosen.items()}
-    found = dict(sorted({**found, **own}.items()))
+    found.setdefault(urls.CODE_CSS, code_css(settings).encode("utf-8"))
+    return dict(sorted({**found, **own}.items()))
+
+
+def code_css(settings: Settings) -> str:
+    """Code colours in the `highlight_style`, and `highlight_style_dark` for dark mode."""
     # types-Pygments leaves get_style_defs untyped; it returns the CSS as text.
-    light = HtmlFormatter(style="friendly").get_style_defs(".highlight")  # type: ignore[no-untyped-call]
-    dark = HtmlFormatter(style="github-dark").get_style_defs(".highlight")  # type: ignore[no-untyped-call]
-    code = f"{light}\n@media (prefers-color-scheme: dark) {{\n{dark}\n}}\n"
-    found["code.css"] = code.encode("utf-8")
-    return found
+    light = HtmlFormatter(style=settings.highlight_style).get_style_defs(".highlight")  # type: ignore[no-untyped-call]
+    dark = HtmlFormatter(style=settings.highlight_style_dark).get_style_defs(".highlight")  # type: ignore[no-untyped-call]
+    return f"{light}\n@media (prefers-color-scheme: dark) {{\n{dark}\n}}\n"
 
 
 def fingerprint(own: Mapping[str, bytes]) -> str:

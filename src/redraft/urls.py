@@ -28,6 +28,9 @@ CNAME = "CNAME"
 CHANGES = "changes/"
 CHANGES_FEED = "changes/feed.xml"
 STATIC = "static/"
+# Names under STATIC of files redraft makes: code colours, and the site's extra_css.
+CODE_CSS = "code.css"
+EXTRA_CSS = "extra.css"
 # The folder name of a post's history; its snapshots live beneath it.
 _HISTORY = "history/"
 _FEED = "feed.xml"
