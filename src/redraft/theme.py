@@ -18,7 +18,7 @@ from urllib.parse import quote, unquote
 import jinja2
 from pygments.formatters import HtmlFormatter
 
-from . import urls
+from . import i18n, urls
 from .config import Settings
 from .counts import strip_markers
 from .diffs import inline_styles, nested_headings
@@ -40,6 +40,7 @@ def template_environment(
                 jinja2.FileSystemLoader(str(default_theme() / "templates")),
             ]
         ),
+        extensions=["jinja2.ext.i18n"],
         # HTML and XML are escaped; text files (robots.txt) are not HTML and are not escaped.
         autoescape=lambda name: name is None or not name.endswith(".txt"),
         undefined=jinja2.StrictUndefined,
@@ -51,7 +52,7 @@ def template_environment(
     env.filters["iso"] = lambda d: d.isoformat() if d else ""
     env.filters["day"] = lambda d: display_date(d, settings) if d else ""
     env.filters["clock"] = lambda d: f"{d.astimezone(settings.zone):%H:%M}" if d else ""
-    env.filters["month"] = lambda d: f"{d:%B %Y}"
+    env.filters["month"] = lambda d: i18n.month(d, settings.language)
     env.filters["thousands"] = lambda n: f"{n:,}"
     env.filters["tag_url"] = urls.tag
     env.filters["page_url"] = urls.post
@@ -67,6 +68,12 @@ def template_environment(
     env.globals["site"] = settings
     env.globals["urls"] = urls
     env.globals["nav"] = nav
+    env.globals["og_locale"] = i18n.og_locale(settings.language)
+    words = i18n.Translations(settings.language)
+    # The i18n extension's own method: newstyle gettext escapes its %(name)s values.
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        words.gettext, words.ngettext, newstyle=True
+    )
     return env
 
 
@@ -92,8 +99,7 @@ def default_theme() -> Path:
 
 
 def display_date(moment: dt.datetime, settings: Settings) -> str:
-    local = moment.astimezone(settings.zone)
-    return f"{local.day} {local:%B %Y}"
+    return i18n.day(moment.astimezone(settings.zone), settings.language)
 
 
 def render_page(env: jinja2.Environment, template: str, **context: object) -> str:
