@@ -12,6 +12,7 @@ them the tests are skipped, except on CI (`CI` set), where they fail instead.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import mimetypes
 import os
@@ -27,6 +28,7 @@ import pytest
 
 from conftest import new_blog
 from redraft import build_site
+from redraft.config import Now
 
 try:
     from playwright.sync_api import expect, sync_playwright
@@ -137,7 +139,10 @@ def sample(server, tmp_path_factory) -> str:
     """This repository's sample blog, built from HEAD and served at /blog/; returns its URL."""
     base = _origin(server) + "/blog/"
     output = tmp_path_factory.mktemp("sample") / "site"
-    build_site(REPO, output=output, base_url=base, cache=False)
+    # As of a fixed moment after every date in it (its scheduled post included): the same pages
+    # whatever the day the tests run.
+    later = Now(dt.datetime(2027, 1, 1, tzinfo=dt.UTC), "--now")
+    build_site(REPO, output=output, base_url=base, cache=False, now=later)
     server[1]["/blog/"] = output.resolve()
     return base
 
@@ -200,7 +205,27 @@ def stress(server, tmp_path_factory) -> str:
 
 
 @pytest.fixture(scope="module")
-def urls(sample, stress, server) -> dict[str, str]:
+def german(server, tmp_path_factory) -> str:
+    """A blog in German with a living document and a page, served at /de/; returns its URL."""
+    base = _origin(server) + "/de/"
+    blog = new_blog(tmp_path_factory.mktemp("german") / "blog")
+    settings = (blog.root / "pyproject.toml").read_text(encoding="utf-8")
+    blog.write("pyproject.toml", settings + 'language = "de"\nnav = ["ueber"]\nper_page = 1\n')
+    blog.write("pages/ueber.md", "# Über dieses Heft\n\nNotizen über Software.\n")
+    for number, day in enumerate(("2024-03-05", "2024-04-09", "2024-05-14", "2024-06-18")):
+        words = " ".join(["Notiz"] * (number + 1))
+        blog.write("posts/notizen.md", f"---\ntags: [notizen]\n---\n# Notizen\n\n{words}.\n")
+        blog.commit(f"Notizen, Fassung {number + 1}", f"{day}T10:00:00+02:00")
+    blog.write("posts/hallo.md", "---\ntags: [notizen]\n---\n# Hallo\n\nErste Worte.\n")
+    blog.commit("Hallo", "2024-07-01T10:00:00+02:00")
+    output = tmp_path_factory.mktemp("german-site") / "site"
+    blog.build(output=output, base_url=base, cache=False)
+    server[1]["/de/"] = output.resolve()
+    return base
+
+
+@pytest.fixture(scope="module")
+def urls(sample, stress, german, server) -> dict[str, str]:
     """Every page the layout checks visit, by name."""
 
     def oldest(base: str, prefix: str, post: str) -> str:
@@ -224,6 +249,14 @@ def urls(sample, stress, server) -> dict[str, str]:
         "stress-history": stress + "posts/stress/history/",
         "stress-snapshot": oldest(stress, "/stress/", "posts/stress/"),
         "stress-redirect": stress + "posts/old-name/",
+        "index-2": sample + "page/2/",
+        "archive": sample + "archive/",
+        "about": sample + "about/",
+        "german-index": german,
+        "german-living": german + "posts/notizen/",
+        "german-history": german + "posts/notizen/history/",
+        "german-tag-2": german + "tags/notizen/page/2/",
+        "german-page": german + "ueber/",
     }
 
 
@@ -364,6 +397,12 @@ CURRENT = {
     "tags": ["Topics=page"],
     "tag": ["Topics=true"],
     "changes": ["Changes=page"],
+    "index-2": ["Writing=true"],
+    "archive": ["Archive=page"],
+    "about": ["About this notebook=page"],
+    "german-index": ["Texte=page"],
+    "german-tag-2": ["Themen=true"],
+    "german-page": ["Über dieses Heft=page"],
 }
 
 
@@ -397,6 +436,55 @@ def test_page_fits_loads_cleanly_and_passes_axe(tab, urls, name, width, scheme):
         if name in CURRENT:
             assert outline["current"] == CURRENT[name], outline
         assert not visit.problems, "\n".join(visit.problems)
+
+
+# Page types of lists, pages and languages: both widths, the light scheme (CPU time is dear).
+NEW_PAGES = [
+    "index-2",
+    "archive",
+    "about",
+    "german-index",
+    "german-living",
+    "german-history",
+    "german-tag-2",
+    "german-page",
+]
+
+
+@pytest.mark.parametrize("width", WIDTHS.values(), ids=WIDTHS.keys())
+@pytest.mark.parametrize("name", NEW_PAGES)
+def test_new_page_types_fit_load_cleanly_and_pass_axe(tab, urls, name, width):
+    with Visit(tab, urls[name], width=width) as visit:
+        visit.open()
+        page = visit.page
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"{name}-{width}-light.png"), full_page=True)
+        size = _page_width(page)
+        assert size["scroll"] <= size["inner"], f"{name} scrolls sideways at {width}px: {size}"
+        violations = _axe(page)
+        assert not violations, "\n".join(violations)
+        assert not _links_told_apart_by_colour_only(page)
+        outline = _outline(page)
+        assert outline["h1"] == 1, outline
+        assert not outline["brokenDates"], f"a date breaks across lines: {outline}"
+        if name in CURRENT:
+            assert outline["current"] == CURRENT[name], outline
+        if name.startswith("german"):
+            assert page.locator("html").get_attribute("lang") == "de"
+        assert not visit.problems, "\n".join(visit.problems)
+
+
+def test_paging_by_clicking_and_a_german_date(tab, urls):
+    with Visit(tab, urls["index"]) as visit:
+        page = visit.open().page
+        page.locator(".pager a[rel=next]").click()
+        page.wait_for_url(urls["index-2"])
+        assert page.locator(".pager [aria-current=page]").inner_text() == "2"
+    with Visit(tab, urls["german-living"]) as visit:
+        page = visit.open().page
+        published = page.locator(".post-meta time.dt-published").inner_text()
+        assert published == "5. März 2024"
+        assert "Veröffentlicht" in page.locator(".post-meta").inner_text()
 
 
 STRESS_PAGES = ["stress-index", "stress-post", "stress-history", "stress-snapshot"]
@@ -597,9 +685,9 @@ def test_print_stylesheet(tab, urls):
         assert styles["codeColor"] == "rgb(0, 0, 0)", "dark-scheme code colours are for screens"
 
 
-def test_every_page_type_is_valid_html(sample, stress, server):
+def test_every_page_type_is_valid_html(sample, stress, german, server):
     _require("vnu")
-    blog, stressed = server[1]["/blog/"], server[1]["/stress/"]
+    blog, stressed, deutsch = server[1]["/blog/"], server[1]["/stress/"], server[1]["/de/"]
     kinds = {
         "index": blog / "index.html",
         "post": blog / "posts/reading-history-in-one-pass/index.html",
@@ -610,10 +698,15 @@ def test_every_page_type_is_valid_html(sample, stress, server):
         "changes": blog / "changes/index.html",
         "404": blog / "404.html",
         "redirect": stressed / "posts/old-name/index.html",
+        "index page 2": blog / "page/2/index.html",
+        "archive": blog / "archive/index.html",
+        "standalone page": blog / "about/index.html",
+        "tag with a feed": blog / "tags/redraft/index.html",
+        "German": deutsch / "posts/notizen/index.html",
     }
     for kind, path in kinds.items():
         assert path is not None and path.is_file(), f"no {kind} page to check"
-    pages = sorted(p for folder in (blog, stressed) for p in folder.rglob("*.html"))
+    pages = sorted(p for folder in (blog, stressed, deutsch) for p in folder.rglob("*.html"))
     result = subprocess.run(
         ["java", "-jar", str(VNU), "--errors-only", "--format", "json", *map(str, pages)],
         capture_output=True,
@@ -623,7 +716,8 @@ def test_every_page_type_is_valid_html(sample, stress, server):
     messages = json.loads(result.stderr or result.stdout or '{"messages": []}')["messages"]
 
     def where(url: str) -> str:
-        return ("stress/" if "/stress-site" in url else "blog/") + url.rsplit("/site/", 1)[-1]
+        folder = "stress/" if "/stress-site" in url else "de/" if "/german-site" in url else "blog/"
+        return folder + url.rsplit("/site/", 1)[-1]
 
     errors = [
         f"{where(m.get('url', ''))}:{m.get('lastLine', '?')}: {m['message']}" for m in messages
@@ -639,7 +733,7 @@ def _head(folder: Path, relative: str) -> str:
     return (folder / relative).read_text("utf-8").split("</head>", 1)[0]
 
 
-def test_head_tags_for_sharing_and_browsers(sample, stress, server):
+def test_head_tags_for_sharing_and_browsers(sample, stress, german, server):
     folders = server[1]
     blog, stressed = folders["/blog/"], folders["/stress/"]
     post = _head(blog, "posts/reading-history-in-one-pass/index.html")
@@ -656,6 +750,13 @@ def test_head_tags_for_sharing_and_browsers(sample, stress, server):
         assert (
             'name="theme-color" content="#' in post and f"(prefers-color-scheme: {scheme})" in post
         )
+    tag = _head(blog, "tags/redraft/index.html")
+    assert 'type="application/atom+xml"' in tag and 'href="/blog/tags/redraft/feed.xml"' in tag
+    assert 'rel="next" href="/blog/page/2/"' in _head(blog, "index.html")
+    assert '<meta property="og:locale" content="en_US">' in post
+    assert '<meta property="og:locale" content="de_DE">' in _head(
+        folders["/de/"], "posts/notizen/index.html"
+    )
     missing = _head(blog, "404.html")
     assert '<meta name="robots" content="noindex">' in missing
     redirect = _head(stressed, "posts/old-name/index.html")
