@@ -140,3 +140,10 @@ def test_a_static_file_on_a_page_address_is_a_clear_error(post):
         RedraftError, match=r"static/feed.xml: redraft writes a page or file at /feed.xml"
     ):
         post.build()
+
+
+@pytest.mark.parametrize("folder", ["static", "pages"])
+def test_the_output_may_not_replace_the_static_or_pages_folder(post, folder):
+    _settings(post, f'output = "{folder}"\n')
+    with pytest.raises(RedraftError, match=f"that would replace the {folder} folder"):
+        post.build(output=None)

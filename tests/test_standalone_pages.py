@@ -4,6 +4,7 @@ revisions, in the navigation when `nav` names it, never in the lists or feeds of
 import feedparser
 import pytest
 
+from redraft.check import check_site
 from redraft.errors import RedraftError
 
 
@@ -54,3 +55,32 @@ def test_nav_naming_no_page_is_an_error(blog):
     blog.commit("Add", "2024-02-01T10:00:00+00:00")
     with pytest.raises(RedraftError, match="nav: no page 'colophon' in pages/"):
         blog.build()
+
+
+def test_links_between_posts_and_pages_lead_to_their_addresses(with_about, read_page):
+    with_about.write("posts/hello.md", "# Hello\n\nSee [about me](../pages/about.md).\n")
+    with_about.write(
+        "pages/about.md",
+        "# About me\n\nMy [first post](../posts/hello.md), [the archive](../archive/).\n",
+    )
+    with_about.commit("Link the post and the page", "2024-04-01T10:00:00+00:00")
+    site = with_about.build()
+    post = read_page(site / "posts/hello/index.html")
+    prose = post.text.split("Hello", 2)[-1]
+    assert "about me" in prose
+    assert [a.get("href") for a in post.anchors].count("/about/") == 2  # navigation and text
+    about = read_page(site / "about/index.html")
+    hrefs = [a.get("href") for a in about.anchors]
+    assert "/posts/hello/" in hrefs and "/archive/" in hrefs
+    assert check_site(with_about.root) == []
+
+
+def test_check_finds_a_broken_link_and_bad_front_matter_in_a_page(with_about):
+    with_about.write("pages/about.md", "# About me\n\nSee [nothing](../posts/missing.md).\n")
+    with_about.write("pages/now.md", "---\ntitle: [never closed\n---\n")
+    with_about.commit("Break the pages", "2024-04-01T10:00:00+00:00")
+    found = [str(problem) for problem in check_site(with_about.root)]
+    assert any(
+        p.startswith("pages/about.md:3: link ../posts/missing.md leads nowhere") for p in found
+    )
+    assert any(p.startswith("pages/now.md:3: invalid front matter") for p in found)

@@ -1,7 +1,7 @@
 """`redraft check`: what would break or mislead on the published site, found before publishing.
 
-Looks at the posts as `redraft serve` shows them (the working tree: what you are about to
-commit), or at the committed posts (the HEAD tree, what a build publishes) for front matter a
+Looks at the posts and pages as `redraft serve` shows them (the working tree: what you are about to
+commit), or at the committed posts and pages (the HEAD tree, what a build publishes) for front matter a
 build refuses, files that are not UTF-8, two posts on one URL, relative links and images that
 lead nowhere on the site, and images without alt text; and at the clone itself, which must hold
 the history the dates come from. Reports every problem of every file in one run. Reads no
@@ -14,7 +14,7 @@ import datetime as dt
 import re
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -25,7 +25,14 @@ import mistune
 from . import history, urls
 from ._text import plural
 from .config import load_settings
-from .content import Asset, Post, Source, active_file_problem, read_inventory, read_post
+from .content import (
+    Post,
+    Source,
+    active_file_problem,
+    read_copied_files,
+    read_inventory,
+    read_post,
+)
 from .errors import RedraftError
 from .markdown import PLUGINS
 from .pages import outputs
@@ -103,10 +110,13 @@ def check(root: Path, *, committed: bool = False, now: dt.datetime | None = None
         settings = load_settings(root)  # the preview's: the working tree's
     problems = _clone_problems(repo)
     inventory = read_inventory(repo, head, settings, drafts=not committed)
+    standalone = read_inventory(repo, head, settings, drafts=not committed, folder=settings.pages)
     read = []
-    for source in inventory.sources:
+    for source in inventory.sources + standalone.sources:
         post, errors = read_post(source, zone=settings.zone, now=now)
         problems += [_from_error(source.path, error) for error in errors]
+        if post is not None and source in standalone.sources:
+            post = replace(post, url=urls.page(source.path, settings.pages), is_page=True)
         if post is not None:
             read.append((source, post))
     # A preview shows drafts; a build publishes none of them.
@@ -116,18 +126,20 @@ def check(root: Path, *, committed: bool = False, now: dt.datetime | None = None
     if not settings.raw_html:
         problems += [
             Problem(asset.path, 0, problem)
-            for asset in inventory.assets
+            for asset in inventory.assets + standalone.assets
             if (problem := active_file_problem(asset.path))
         ]
-    targets = _site_paths(posts, inventory.assets)
+    files = [asset.path for asset in inventory.assets + standalone.assets]
+    copied = read_copied_files(repo, head, settings, drafts=not committed)
+    targets = _site_paths(posts, files + [item.address for item in copied])
     for source, post in shown:
-        problems += _link_problems(source, post, targets)
+        problems += _link_problems(source, post, targets, settings.pages)
     return Checked(
         problems=sorted(problems),
         posts=len(read),
         commit=head if committed else None,
-        untracked=[] if committed else inventory.untracked,
-        modified=[] if committed else inventory.modified,
+        untracked=[] if committed else inventory.untracked + standalone.untracked,
+        modified=[] if committed else inventory.modified + standalone.modified,
         scheduled=sorted(
             (post for post in posts if post.scheduled and not post.draft),
             key=lambda post: (post.published, post.source),
@@ -162,25 +174,25 @@ def _shared_urls(posts: list[Post]) -> list[Problem]:
     ]
 
 
-def _site_paths(posts: list[Post], assets: list[Asset]) -> set[str]:
+def _site_paths(posts: list[Post], files: list[str]) -> set[str]:
     """Site paths a relative link in a post may lead to, spelled as `urls.link_target` returns
     them: every site page, and each post's pages and tags."""
     # A link to the front page ('../../') comes out of link_target as '.'.
     paths = {output.address() or "." for output in outputs("site")}
-    paths |= {asset.path for asset in assets}
+    paths |= set(files)
     for post in posts:
         paths |= {output.address(post.url) for output in outputs("post")}
-        paths |= {urls.tag(tag) for tag in post.tags}
+        paths |= {output.address(tag) for tag in post.tags for output in outputs("tag")}
     return paths
 
 
-def _link_problems(source: Source, post: Post, targets: set[str]) -> list[Problem]:
+def _link_problems(source: Source, post: Post, targets: set[str], pages: str) -> list[Problem]:
     text = source.data.decode("utf-8").removeprefix("\ufeff")
     lines = _LineFinder(text, start=len(text) - len(post.body))
     problems = []
     for kind, url, alt in _links(post.body):
         line = lines.find(url)
-        target = urls.link_target(url, post.source)
+        target = urls.link_target(url, post.source, pages)
         # A link to a page written without its final slash is served (Pages redirects it).
         if target is not None and target not in targets and target + "/" not in targets:
             problems.append(

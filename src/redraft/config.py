@@ -205,6 +205,14 @@ def _validate(settings: Settings, root: Path, where: Path) -> None:
         check_place(root, root / settings.output, settings.posts)
     except RedraftError as exc:
         raise RedraftError(f"{where}: output: {exc}") from None
+    target = (root / settings.output).resolve()
+    for name in ("pages", "static"):
+        folder = (root / getattr(settings, name)).resolve()
+        if folder.is_relative_to(target) or target.is_relative_to(folder):
+            raise RedraftError(
+                f"{where}: output: refusing to build into {target}: that would replace the "
+                f"{name} folder; choose an output folder of its own, like _site"
+            )
 
 
 def _check_address(where: Path, name: str, url: str) -> None:

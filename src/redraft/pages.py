@@ -543,10 +543,16 @@ class _PostPages:
             post.source,
             settings.base_path,
             settings.raw_html,
+            settings.pages,
         )
         rendered = self.cache.rendered(key) if post.blob else None
         if rendered is None:
-            resolve = partial(urls.resolve_link, source=post.source, base_path=settings.base_path)
+            resolve = partial(
+                urls.resolve_link,
+                source=post.source,
+                base_path=settings.base_path,
+                pages=settings.pages,
+            )
             try:
                 rendered = render_markdown(
                     post.body, resolve_link=resolve, raw_html=settings.raw_html

@@ -342,6 +342,7 @@ class _Aim:
     root: Path
     posts: Path
     theme: Path
+    sources: tuple[Path, ...]  # posts, theme, pages and site files: whatever a build reads
     git_dirs: tuple[Path, ...]
     ignored: tuple[Path, ...]
     recursive: tuple[Path, ...]
@@ -356,19 +357,22 @@ class _Aim:
         try:
             settings = load_settings(root)
             posts_setting, output_setting = settings.posts, settings.output
+            folders = (settings.pages, settings.static)
         except RedraftError:  # broken settings: keep watching what we watched
             posts_setting = os.path.relpath(before.posts, root) if before else "posts"
             output_setting = "_site"
+            folders = ("pages", "static")
         posts = Path(os.path.normpath(root / posts_setting))
         theme = root / "theme"
+        sources = (posts, theme, *(Path(os.path.normpath(root / f)) for f in folders))
         git_dirs = _git_dirs(root)
         ignored = tuple(
             p for p in (temp, root / output_setting, root / CACHE_FOLDER) if p is not None
         )
-        recursive = [p for p in (posts, theme) if p.is_dir()]
+        recursive = [p for p in sources if p.is_dir()]
         recursive += [d / "refs" for d in git_dirs if (d / "refs").is_dir()]
         shallow = [root, *git_dirs]
-        for missing in (p for p in (posts, theme) if not p.is_dir()):
+        for missing in (p for p in sources if not p.is_dir()):
             # The nearest folder that exists, to see the missing one appear.
             parent = next(p for p in missing.parents if p.is_dir() or p == root)
             shallow.append(parent)
@@ -376,6 +380,7 @@ class _Aim:
             root=root,
             posts=posts,
             theme=theme,
+            sources=sources,
             git_dirs=git_dirs,
             ignored=ignored,
             recursive=tuple(_unique(p for p in recursive if p.is_dir())),
@@ -398,10 +403,8 @@ class _Aim:
                 return inside[:1] == ("refs",) or inside in (("HEAD",), ("packed-refs",))
         if path.parent == self.root and name in (*SETTINGS_FILES, ".git"):
             return True
-        # Inside posts/ or theme/, or a folder on the way to them appearing.
-        return any(
-            path.is_relative_to(p) or p.is_relative_to(path) for p in (self.posts, self.theme)
-        )
+        # Inside posts/, theme/, pages/ or static/, or a folder on the way to them appearing.
+        return any(path.is_relative_to(p) or p.is_relative_to(path) for p in self.sources)
 
 
 def _git_dirs(root: Path) -> tuple[Path, ...]:

@@ -142,10 +142,11 @@ def slugify(text: str) -> str:
     return f"{cut}-{hashlib.sha256(slug.encode('utf-8')).hexdigest()[:8]}"
 
 
-def link_target(url: str, source: str) -> str | None:
+def link_target(url: str, source: str, pages: str = "") -> str | None:
     """Where a link or image written in `source` leads on the site: 'posts/other/' for a post,
-    'posts/a/figure.png' for a file. None when `url` is not relative to the file (external,
-    site-absolute, a fragment) or climbs out of the repository."""
+    'about/' for a standalone page of the `pages` folder, 'posts/a/figure.png' for a file. None
+    when `url` is not relative to the file (external, site-absolute, a fragment) or climbs out
+    of the repository."""
     parts = urlsplit(url)
     if parts.scheme or parts.netloc or url.startswith(("/", "#")) or not parts.path:
         return None
@@ -154,15 +155,16 @@ def link_target(url: str, source: str) -> str | None:
     if target.startswith("../") or target == "..":
         return None
     if target.endswith(".md"):
-        return post(target)
+        inside_pages = pages and target.startswith(pages.strip("/") + "/")
+        return page(target, pages) if inside_pages else post(target)
     # normpath drops the slash of a folder link ('other/'), which the site serves as a page.
     return target + "/" if parts.path.endswith("/") and target != "." else target
 
 
-def resolve_link(url: str, source: str, base_path: str) -> str | None:
+def resolve_link(url: str, source: str, base_path: str, pages: str = "") -> str | None:
     """The href a relative link or image in `source` gets on the built site, keeping its query
     and fragment; None when it is not relative to the file and stays as written."""
-    target = link_target(url, source)
+    target = link_target(url, source, pages)
     if target is None:
         return None
     parts = urlsplit(url)
