@@ -84,3 +84,16 @@ def test_check_finds_a_broken_link_and_bad_front_matter_in_a_page(with_about):
         p.startswith("pages/about.md:3: link ../posts/missing.md leads nowhere") for p in found
     )
     assert any(p.startswith("pages/now.md:3: invalid front matter") for p in found)
+
+
+def test_a_renamed_page_leaves_a_redirect_at_its_old_address(with_about, read_page):
+    with_about.git("mv", "pages/about.md", "pages/me.md")
+    with_about.write(
+        "pyproject.toml",
+        (with_about.root / "pyproject.toml").read_text().replace('"about"', '"me"'),
+    )
+    with_about.commit("Rename the About page", "2024-04-01T10:00:00+00:00")
+    site = with_about.build()
+    redirect = read_page(site / "about/index.html")
+    assert redirect.link("canonical") == "https://example.org/me/"
+    assert not (site / "pages").exists()

@@ -244,7 +244,7 @@ def write_site(
         _write(writer, env, "changes", (number,), context)
     for tag, tagged in _by_tag(views).items():
         _write(writer, env, "tag", (tag,), {**site, "tag": tag, "views": tagged, "tagged": tagged})
-    for former, target in _redirects(views).items():
+    for former, target in _redirects(written).items():
         # Feed readers do not follow a redirect page: the post's feed is served here too, the
         # same bytes (same entry ids, its self link naming the new address).
         feed = folder / urls.file_of(urls.post_feed(target))
@@ -256,16 +256,22 @@ def write_site(
         _write(writer, env, "asset", (asset.path,), {"data": asset.data})
     for name, data in theme.static_files(site_files.static(), settings).items():
         _write(writer, env, "static", (name,), {"data": data})
-    for item in copied:  # last: a file that takes the address of a page is refused
-        if (folder / urls.file_of(item.address)).exists():
+    _write_copied_files(writer, env, copied)
+    writer.write(output.MARKER, output.marker(build, folder))
+    report("site pages", 1, 1)
+    return writer.count + files, reused
+
+
+def _write_copied_files(writer: Writer, env: jinja2.Environment, copied: list[CopiedFile]) -> None:
+    """Write the files published as they are, last: a file on the address of something redraft
+    wrote is refused by name."""
+    for item in copied:
+        if (writer.folder / urls.file_of(item.address)).exists():
             raise RedraftError(
                 f"{item.source}: redraft writes a page or file at /{item.address} already; "
                 "rename or remove this file"
             )
         _write(writer, env, "copied", (item.address,), {"data": item.data})
-    writer.write(output.MARKER, output.marker(build, folder))
-    report("site pages", 1, 1)
-    return writer.count + files, reused
 
 
 def navigation(posts: list[Post], settings: Settings) -> Navigation:
@@ -492,7 +498,9 @@ class _PostPages:
             return None
         self.records[post.url] = made_before
         revisions = [self._revision_view(post, r, None, 0) for r in post.trail.revisions]
-        return PostView(post, self.render(post), tuple(revisions[::-1]), _former_urls(post))
+        return PostView(
+            post, self.render(post), tuple(revisions[::-1]), _former_urls(post, self.settings.pages)
+        )
 
     def _fingerprint(self, post: Post) -> str:
         """Everything a post's pages are made from: the post with its whole trail, the settings,
@@ -506,7 +514,9 @@ class _PostPages:
     def write(self, post: Post, blobs: dict[str, bytes]) -> PostView:
         first_file = len(self.writer.written)
         revisions, snapshots, changes, sections = self._revisions(post, blobs)
-        view = PostView(post, self.render(post), tuple(revisions), _former_urls(post))
+        view = PostView(
+            post, self.render(post), tuple(revisions), _former_urls(post, self.settings.pages)
+        )
         show_toc = (
             post.toc
             if post.toc is not None
@@ -664,7 +674,14 @@ class _PostPages:
             _write(self.writer, self.env, "revision", (view.url, item.short), context)
 
 
-def _former_urls(post: Post) -> tuple[str, ...]:
+def _former_urls(post: Post, pages: str) -> tuple[str, ...]:
+    """The addresses the post had at its former paths; a page's, for paths in the pages folder
+    (a page that began as a post elsewhere had no page at that path)."""
     if post.is_page:
-        return ()  # a page's path is not its address: its former paths left no pages behind
-    return tuple(sorted({urls.post(r.path) for r in post.trail.revisions} - {post.url}))
+        inside = pages.strip("/") + "/"
+        former = {
+            urls.page(r.path, pages) for r in post.trail.revisions if r.path.startswith(inside)
+        }
+    else:
+        former = {urls.post(r.path) for r in post.trail.revisions}
+    return tuple(sorted(former - {post.url}))
