@@ -7,8 +7,10 @@ from redraft.errors import RedraftError
 
 
 def _settings(blog, extra: str) -> None:
+    """Add settings and commit them: a build reads the committed settings."""
     text = (blog.root / "pyproject.toml").read_text(encoding="utf-8")
     blog.write("pyproject.toml", text + extra)
+    blog.commit("Settings", "2024-02-01T11:00:00+00:00")
 
 
 @pytest.fixture
@@ -40,6 +42,7 @@ def test_an_unknown_highlight_style_is_refused(post):
 
 def test_a_theme_may_bring_its_own_code_css(post):
     post.write("theme/static/code.css", ".highlight { color: red }\n")
+    post.commit("A theme with its own code colours", "2024-02-01T11:00:00+00:00")
     css = (post.build() / "static/code.css").read_text(encoding="utf-8")
     assert css == ".highlight { color: red }\n"
 
