@@ -66,7 +66,6 @@ def test_every_listed_output_is_built(blog):
     site = blog.build()
     subjects = {
         "site": [()],
-        "changes": [(1,)],
         "tag": [("notes",)],
         "post": [("posts/new/",)],
         "revision": [("posts/new/", first[:7])],

@@ -54,7 +54,7 @@ def test_relative_links_resolve_with_query_and_fragment():
 def test_every_output_has_a_unique_name_and_a_known_scope():
     names = [output.name for output in OUTPUTS]
     assert len(names) == len(set(names))
-    scopes = {"site", "changes", "tag", "post", "revision", "former", "static", "asset", "copied"}
+    scopes = {"site", "tag", "post", "revision", "former", "static", "asset", "copied"}
     assert {output.scope for output in OUTPUTS} == scopes
 
 

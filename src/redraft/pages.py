@@ -5,7 +5,6 @@ writer such as a feed) and its scope, which says what one file is made from and 
 depends on:
 
 - site: every published post (the front page, feeds, sitemap, archive);
-- changes: one page of the site's recent changes (every substantive revision, newest first);
 - tag: the posts with one tag (its page and feed);
 - post: one post and its trail (its page, history page, revision feed);
 - revision: one revision of a post (its snapshot);
@@ -14,8 +13,9 @@ depends on:
 - static: one theme file; asset: one file beside a post; copied: one file published as it is
   (the site's static folder at the site's root, and extra_css).
 
-A paged output (a list of posts: the front page, a tag page) is written as many pages of
-`per_page` posts as it takes; its address function takes the page number after its subject.
+A paged output (a list: the front page's posts, a tag's, the recent changes) is written as many
+pages as its list takes, each given a `pager`; its address function takes the page number after
+its subject.
 
 Markdown is rendered here only, through the cache: each distinct blob once, each diff once.
 Post pages are written on all cores for a large site, and linked from the previous build when
@@ -72,7 +72,7 @@ PARENT_CHECK_SECONDS = 0.5  # how often a worker looks whether its build is stil
 # Posts written as one batch, their history blobs read from git in one go (bounds memory).
 BLOBS_READ_AHEAD = 200
 
-Scope = Literal["site", "changes", "tag", "post", "revision", "former", "static", "asset", "copied"]
+Scope = Literal["site", "tag", "post", "revision", "former", "static", "asset", "copied"]
 Context = Mapping[str, Any]
 Make = Callable[[jinja2.Environment, Context], "str | bytes"]
 Progress = Callable[[str, int, int], None]
@@ -91,6 +91,10 @@ def _has_revisions(context: Context) -> bool:
     return bool(context["view"].revisions)
 
 
+def _per_page(context: Context) -> int:
+    return int(context["settings"].per_page)
+
+
 def _same(address: str) -> str:
     return address
 
@@ -104,11 +108,12 @@ class Output:
     address: Callable[..., str]  # takes the scope's subject: nothing, a tag, a post's URL...
     make: Make
     when: Callable[[Context], bool] = _always
-    paged: bool = False  # the context's `views` is split into pages, each given a `pager`
+    paged: str = ""  # the context's list split into pages ('views'), each page given a `pager`
+    page_size: Callable[[Context], int] = _per_page
 
 
 OUTPUTS: tuple[Output, ...] = (
-    Output("front page", "site", urls.index_page, _template("index.html"), paged=True),
+    Output("front page", "site", urls.index_page, _template("index.html"), paged="views"),
     Output("topics", "site", lambda: urls.TAGS, _template("tags.html")),
     Output("archive", "site", lambda: urls.ARCHIVE, _template("archive.html")),
     Output(
@@ -124,7 +129,14 @@ OUTPUTS: tuple[Output, ...] = (
         lambda: urls.CHANGES_FEED,
         lambda env, c: feeds.changes_feed(c["changes"][: feeds.CHANGES_IN_FEED], c["settings"]),
     ),
-    Output("recent changes", "changes", urls.changes, _template("changes.html")),
+    Output(
+        "recent changes",
+        "site",
+        urls.changes,
+        _template("changes.html"),
+        paged="changes",
+        page_size=lambda c: CHANGES_PER_PAGE,
+    ),
     Output("robots", "site", lambda: urls.ROBOTS, _template("robots.txt")),
     Output("not found", "site", lambda: urls.NOT_FOUND, _template("404.html")),
     Output(
@@ -134,7 +146,7 @@ OUTPUTS: tuple[Output, ...] = (
         lambda env, c: c["settings"].cname.strip() + "\n",
         when=lambda c: bool(c["settings"].cname),
     ),
-    Output("topic", "tag", urls.tag_page, _template("tag.html"), paged=True),
+    Output("topic", "tag", urls.tag_page, _template("tag.html"), paged="views"),
     Output(
         "topic feed",
         "tag",
@@ -173,7 +185,7 @@ def _write(
     writer: Writer,
     env: jinja2.Environment,
     scope: Scope,
-    subject: tuple[str | int, ...],
+    subject: tuple[str, ...],
     context: Context,
 ) -> None:
     """Write every output of `scope` for one subject (a tag, a post's URL...)."""
@@ -185,17 +197,19 @@ def _write(
 
 
 def _pages(
-    entry: Output, subject: tuple[str | int, ...], context: Context
+    entry: Output, subject: tuple[str, ...], context: Context
 ) -> Iterator[tuple[str, Context]]:
-    """The output's address and context; for a paged output, one of each per page of posts."""
+    """The output's address and context; for a paged output, one of each per page of its list
+    (one page, empty, for an empty list)."""
     if not entry.paged:
         yield entry.address(*subject), context
         return
-    views, size = context["views"], context["settings"].per_page
-    chunks = [views[at : at + size] for at in range(0, len(views), size)] or [[]]
+    items, size = context[entry.paged], entry.page_size(context)
+    chunks = [items[at : at + size] for at in range(0, len(items), size)] or [[]]
     addresses = tuple(entry.address(*subject, number) for number in range(1, len(chunks) + 1))
     for number, chunk in enumerate(chunks, start=1):
-        yield addresses[number - 1], {**context, "views": chunk, "pager": Pager(number, addresses)}
+        page = {**context, entry.paged: chunk, "pager": Pager(number, addresses)}
+        yield addresses[number - 1], page
 
 
 def write_site(
@@ -238,10 +252,6 @@ def write_site(
     writer = Writer(folder, previous)
     site = {**_site_context(views, settings, head), "pages": [v for v in written if v.post.is_page]}
     _write(writer, env, "site", (), site)
-    pages = _chunks(site["changes"], CHANGES_PER_PAGE)
-    for number, changes in enumerate(pages, start=1):
-        context = {**site, "changes": changes, "page": number, "pages": len(pages)}
-        _write(writer, env, "changes", (number,), context)
     for tag, tagged in _by_tag(views).items():
         _write(writer, env, "tag", (tag,), {**site, "tag": tag, "views": tagged, "tagged": tagged})
     for former, target in _redirects(written).items():
@@ -319,11 +329,6 @@ def recent_changes(views: list[PostView]) -> list[Change]:
 def _newest_first_change(change: Change) -> tuple[float, str, str]:
     date = change.item.revision.date
     return (-date.timestamp() if date else 0.0, change.view.url, change.item.short)
-
-
-def _chunks(items: list[Change], size: int) -> list[list[Change]]:
-    """`items` in pages of `size`; one empty page when there are none (the page says so)."""
-    return [items[i : i + size] for i in range(0, len(items), size)] or [[]]
 
 
 def _by_tag(views: list[PostView]) -> dict[str, list[PostView]]:

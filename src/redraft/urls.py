@@ -75,9 +75,10 @@ def post_feed(post_url: str) -> str:
     return post_url + _FEED
 
 
-def changes(page: int) -> str:
-    """Recent changes across the site, newest first: page 1, 2, ..."""
-    return CHANGES if page == 1 else f"{CHANGES}page/{page}/"
+def changes(number: int = 1) -> str:
+    """Page `number` of the recent changes across the site, newest first: 'changes/', then
+    'changes/page/2/'."""
+    return CHANGES if number == 1 else f"{CHANGES}{_PAGE}{number}/"
 
 
 def revision_anchor(short_sha: str) -> str:
