@@ -336,7 +336,7 @@ def read_post(
         published=published,
         updated=max(updated, published) if updated and published else updated or published,
         scheduled=bool(date and now and date > now),
-        image=read(lambda: _as_image(at("image"), meta.get("image")), ""),
+        image=read(lambda: _as_image(at("image"), path, meta.get("image")), ""),
     )
     return post, problems
 
@@ -471,12 +471,12 @@ def _as_text(path: str, key: str, value: object) -> str:
     return str(value).strip()
 
 
-def _as_image(path: str, value: object) -> str:
+def _as_image(where: str, path: str, value: object) -> str:
     """The `image` front matter as a full URL, or as the site address of a file written
-    relative to the post ('card.png') or to the site ('/static/card.png')."""
+    relative to the post at `path` ('card.png') or to the site ('/static/card.png')."""
     if value is None:
         return ""
-    text = _as_text(path, "image", value)
+    text = _as_text(where, "image", value)
     if urlsplit(text).scheme:
         return text
     if text.startswith("/"):
