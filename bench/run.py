@@ -3,6 +3,7 @@
     python bench/run.py                     # 1,000 and 5,000 posts, 3 runs each
     python bench/run.py --large             # also 10,000 posts
     python bench/run.py --quick             # smoke run: 1,000 posts, 1 run
+    python bench/run.py --no-shared         # without the shared corpus's README
     python bench/run.py --profile           # redraft cold at the first size under pyinstrument
     python bench/run.py --engine HEAD       # the committed engine, not a working tree in flux
 
@@ -13,6 +14,9 @@ For each corpus size it times, alternating between the tools within every run:
   redraft no-op    `redraft build` again into the same folder with a full cache, nothing changed
   redraft 1 edit   the same after one new commit that edits one post (reset away afterwards)
   git log floor    `git log --raw --no-abbrev -z -M --no-merges` over the whole repository
+
+and, first, the README of ../shared/corpora/art-of-command-line.bundle (338 revisions) as the one
+post of a blog: cold, no change, one more revision, with the size of the site it writes.
 
 Every measurement runs in its own small wrapper process, so the CPU time and peak memory read
 from `getrusage(RUSAGE_CHILDREN)` belong to that measurement alone. Corpora come from
@@ -40,6 +44,7 @@ import time
 import venv
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
@@ -50,18 +55,29 @@ HUGO_SITE = "_hugo"  # inside the corpus repository (git dates need it), exclude
 GIT_FLOOR = ["git", "log", "--raw", "--no-abbrev", "-z", "-M", "--no-merges"]
 EDIT_TEXT = "\nOne more paragraph, added by the benchmark's one-edit rebuild.\n"
 
+# The shared real history: its README, revised 338 times, as the one post of a blog.
+SHARED_BUNDLE = REPO.parent / "shared" / "corpora" / "art-of-command-line.bundle"
+SHARED_CORPUS = OUT / "corpus-art-of-command-line"
+SHARED_POST = b"README.md"
+SHARED = 0  # the size key of the shared corpus in Results
+
 HUGO_COLD = "hugo cold"
 REDRAFT_COLD = "redraft cold"
 REDRAFT_NOOP = "redraft rebuild, no change"
 REDRAFT_EDIT = "redraft rebuild, 1 post edited"
 GIT_LOG = "git log floor"
 STAGES = (HUGO_COLD, REDRAFT_COLD, REDRAFT_NOOP, REDRAFT_EDIT, GIT_LOG)
+SHARED_COLD = "redraft cold"
+SHARED_NOOP = "redraft rebuild, no change"
+SHARED_EDIT = "redraft rebuild, 1 more revision"
+SHARED_STAGES = (SHARED_COLD, SHARED_NOOP, SHARED_EDIT)
 # What each stage's second ratio compares against.
 BASELINE = {
     HUGO_COLD: GIT_LOG,
     REDRAFT_COLD: GIT_LOG,
     REDRAFT_NOOP: REDRAFT_COLD,
     REDRAFT_EDIT: REDRAFT_COLD,
+    SHARED_EDIT: REDRAFT_COLD,
 }
 
 # Runs one command and reports its wall time, CPU time and peak RSS (KiB on Linux) as JSON.
@@ -270,6 +286,58 @@ def ensure_corpus(posts: int, seed: int) -> Path:
     print(f"bench: generating a {posts:,}-post corpus in {dest.relative_to(REPO)}", file=sys.stderr)
     run([sys.executable, str(MAKE_CORPUS), str(dest), "--posts", str(posts), "--seed", str(seed)])
     return dest
+
+
+def ensure_shared_corpus() -> Path | None:
+    """The shared corpus's README as the one post of a blog, in bench/out/ (made once).
+
+    The README lives at the top of its repository, so its history is rewritten (git
+    fast-export, every path README.md becoming posts/README.md, git fast-import): every one of
+    its revisions is then a revision of the post. None when ../shared is absent.
+    """
+    marker = SHARED_CORPUS / ".git" / "bench-head"
+    if marker.is_file():
+        run(["git", "reset", "--quiet", "--hard", marker.read_text().strip()], cwd=SHARED_CORPUS)
+        return SHARED_CORPUS
+    if not SHARED_BUNDLE.is_file():
+        return None
+    print(
+        f"bench: making {SHARED_CORPUS.relative_to(REPO)} from the shared bundle", file=sys.stderr
+    )
+    source = fresh(OUT / "work" / "shared-clone")
+    run(["git", "clone", "--quiet", str(SHARED_BUNDLE), str(source)])
+    run(["git", "init", "--quiet", str(fresh(SHARED_CORPUS))])
+    export = subprocess.Popen(["git", "fast-export", "HEAD"], cwd=source, stdout=subprocess.PIPE)
+    load = subprocess.Popen(
+        ["git", "fast-import", "--quiet"], cwd=SHARED_CORPUS, stdin=subprocess.PIPE
+    )
+    assert export.stdout and load.stdin
+    move_under_posts(export.stdout, load.stdin, SHARED_POST)
+    load.stdin.close()
+    if load.wait() or export.wait():
+        sys.exit("bench: rewriting the shared corpus failed")
+    branch = run(["git", "symbolic-ref", "--short", "HEAD"], cwd=source).strip()
+    run(["git", "checkout", "--quiet", branch], cwd=SHARED_CORPUS)
+    shutil.rmtree(source)
+    marker.write_text(head(SHARED_CORPUS) + "\n")
+    return SHARED_CORPUS
+
+
+def move_under_posts(source: IO[bytes], sink: IO[bytes], name: bytes) -> None:
+    """Copy a git fast-export stream, changing the path `name` to posts/`name` wherever a
+    commit adds, changes or deletes it (blob contents are copied untouched)."""
+    while line := source.readline():
+        if line.startswith(b"data "):
+            sink.write(line + source.read(int(line[5:])))
+            continue
+        fields = line.rstrip(b"\n").split(b" ")
+        if fields[0] in (b"M", b"D") and fields[-1] == name:
+            line = b" ".join([*fields[:-1], b"posts/" + name]) + b"\n"
+        sink.write(line)
+
+
+def size_mib(folder: Path) -> float:
+    return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()) / 2**20
 
 
 def corpus_summary(corpus: Path) -> dict | None:
@@ -498,6 +566,67 @@ def bench_size(bench: Bench, size: int, runs: int, results: Results) -> None:
     )
 
 
+@dataclass
+class SharedBench:
+    """The shared corpus's README: cold, no change, one more revision, and the site's size."""
+
+    redraft: Path
+    no_cache: bool
+    corpus: Path
+    timeout: float
+
+    def __post_init__(self) -> None:
+        self.base = head(self.corpus)
+        self.output = OUT / "work" / self.corpus.name / "redraft"
+        self.output.parent.mkdir(parents=True, exist_ok=True)
+        self.size = ""
+
+    def command(self, *, cold: bool) -> list[str]:
+        extra = ["--no-cache"] if cold and self.no_cache else []
+        return [str(self.redraft), "build", "--quiet", "--output", str(self.output), *extra]
+
+    def cold(self) -> Sample:
+        fresh(self.output)
+        fresh(self.corpus / ".redraft-cache")
+        sample = measure(self.command(cold=True), self.corpus, self.timeout)
+        if sample.seconds is not None:
+            self.size = f"{size_mib(self.output):.1f} MiB in {count_files(self.output):,} files"
+            if self.no_cache:
+                run(self.command(cold=False), cwd=self.corpus)  # untimed: fill the cache
+        return sample
+
+    def noop(self) -> Sample:
+        return measure(self.command(cold=False), self.corpus, self.timeout)
+
+    def edit(self) -> Sample:
+        commit_one_edit(self.corpus, "posts/" + SHARED_POST.decode())
+        try:
+            return measure(self.command(cold=False), self.corpus, self.timeout)
+        finally:
+            reset_to(self.corpus, self.base)
+
+
+def bench_shared(bench: SharedBench, runs: int, results: Results) -> None:
+    """`runs` rounds of the shared corpus's stages."""
+    stages = {SHARED_COLD: bench.cold, SHARED_NOOP: bench.noop, SHARED_EDIT: bench.edit}
+    for round_ in range(1, runs + 1):
+        for stage, step in stages.items():
+            sample = step()
+            results.add(stage, SHARED, sample)
+            shown = f"{sample.seconds:.2f} s" if sample.seconds is not None else "killed"
+            print(
+                f"  shared README, run {round_}/{runs}: {stage:<32} {shown:>12}"
+                f"  {sample.cpu:7.2f} CPU s  {sample.peak_mib:5.0f} MiB",
+                file=sys.stderr,
+                flush=True,
+            )
+    revisions = run(["git", "rev-list", "--count", "HEAD", "--", "posts"], cwd=bench.corpus)
+    results.notes[SHARED] = (
+        f"shared corpus: `posts/README.md` of art-of-command-line ({int(revisions):,} commits "
+        f"touch it, merges included); a cold build writes {bench.size}"
+    )
+
+
 # --------------------------------------------------------------------------- report
 
 
@@ -523,18 +652,20 @@ def table(results: Results, sizes: list[int], timeout: float) -> str:
     ]
     for size in sizes:
         hugo = results.median(HUGO_COLD, size)
-        for stage in STAGES:
+        for stage in SHARED_STAGES if size == SHARED else STAGES:
             samples = results.samples.get((stage, size))
             if not samples:
                 continue
             median, spread = seconds(results, stage, size, timeout)
             mine = results.median(stage, size)
             against = BASELINE.get(stage)
-            baseline = f"{ratio(mine, results.median(against, size))} {against}" if against else ""
+            base = results.median(against, size) if against else None
+            baseline = f"{ratio(mine, base)} {against}" if base else ""
             peak = max(s.peak_mib for s in samples)
             cpu = statistics.median(s.cpu for s in samples)
+            posts = "shared README" if size == SHARED else f"{size:,}"
             lines.append(
-                f"| {stage} | {size:,} | {len(samples)} | {median} | {spread} | {cpu:.2f} | "
+                f"| {stage} | {posts} | {len(samples)} | {median} | {spread} | {cpu:.2f} | "
                 f"{ratio(mine, hugo)} | {baseline} | {peak:.0f} |"
             )
     return "\n".join(lines)
@@ -612,6 +743,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="corpus sizes (default: 1000 5000)",
     )
     parser.add_argument("--large", action="store_true", help="add a 10,000-post corpus")
+    parser.add_argument(
+        "--no-shared",
+        dest="shared",
+        action="store_false",
+        help="leave out the shared corpus's README (../shared/corpora)",
+    )
     parser.add_argument("--runs", type=int, default=3, help="timed rounds per size (default: 3)")
     parser.add_argument("--quick", action="store_true", help="smoke run: 1,000 posts, one round")
     parser.add_argument("--seed", type=int, default=1, help="corpus seed (default: 1)")
@@ -666,10 +803,15 @@ def main(argv: list[str] | None = None) -> None:
         redraft, engine, hugo
     )  # before the runs: the engine may change while they go on
     results = Results()
+    sizes = list(args.posts)
+    shared = ensure_shared_corpus() if args.shared else None
+    if shared:
+        bench_shared(SharedBench(redraft, no_cache, shared, args.timeout), args.runs, results)
+        sizes.append(SHARED)
     for size in args.posts:
         corpus = ensure_corpus(size, args.seed)
         bench_size(Bench(redraft, no_cache, hugo, corpus, args.timeout), size, args.runs, results)
-    text = report(results, args.posts, args.timeout, about)
+    text = report(results, sizes, args.timeout, about)
     (OUT / "results.md").write_text(text)
     print(text)
 

@@ -1,12 +1,19 @@
 """The build cache: a rebuild reads only new commits, reuses renders, and never trusts bad data."""
 
+import json
+import os
 import shutil
 
+import pytest
 from click.testing import CliRunner
 
 from conftest import files_of
+from redraft.build import build_site
 from redraft.cache import FOLDER
 from redraft.cli import main
+from redraft.errors import RedraftError
+from redraft.markdown import render_markdown
+from redraft.output import MARKER
 
 
 def _grow(blog, n: int, start: int = 0) -> None:
@@ -167,3 +174,189 @@ def test_a_preview_after_an_undone_edit_shows_the_committed_text(blog, tmp_path)
     site = blog.build(drafts=True)
     assert "soon undone" not in (site / "posts/a/index.html").read_text()
     _equals_cold(blog, site, tmp_path, drafts=True)
+
+
+def _inodes(site) -> dict[str, int]:
+    return {p.relative_to(site).as_posix(): p.stat().st_ino for p in site.rglob("*") if p.is_file()}
+
+
+def _age(site) -> None:
+    """Date every file of the site to 1970, so that files a rebuild writes stand out."""
+    for path in site.rglob("*"):
+        if path.is_file():
+            os.utime(path, ns=(0, 0))
+
+
+def _rewritten(site) -> set[str]:
+    """Files of `site` that are new or were written since `_age`."""
+    return {
+        p.relative_to(site).as_posix()
+        for p in site.rglob("*")
+        if p.is_file() and p.stat().st_mtime_ns != 0
+    }
+
+
+@pytest.fixture
+def renders(monkeypatch) -> list[str]:
+    """The Markdown texts the build renders from now on (the cache answers the others)."""
+    import redraft.pages
+
+    rendered: list[str] = []
+
+    def counted(text: str, **options):
+        rendered.append(text.strip())
+        return render_markdown(text, **options)
+
+    monkeypatch.setattr(redraft.pages, "render_markdown", counted)
+    return rendered
+
+
+def test_a_build_with_nothing_changed_writes_nothing(blog, tmp_path, renders):
+    _grow(blog, 4)
+    site = blog.build()
+    before = _inodes(site)
+    _age(site)
+    renders.clear()
+    again = build_site(blog.root, output=site)
+    assert _inodes(site) == before and _rewritten(site) == set() and renders == []
+    assert again.posts == 3 and again.files == len(before)
+    _equals_cold(blog, site, tmp_path)
+
+
+def test_a_build_with_nothing_changed_still_reports_uncommitted_posts(blog):
+    _grow(blog, 2)
+    blog.build()
+    blog.write("posts/p0.md", "# Post 0\n\nAn edit not yet committed.\n")
+    blog.write("posts/new.md", "# New\n\nNot yet added.\n")
+    again = build_site(blog.root, output=blog.root / "_site")
+    assert again.modified == ["posts/p0.md"] and again.untracked == ["posts/new.md"]
+
+
+def test_a_rebuild_after_an_edit_rewrites_only_the_edited_posts_pages(blog, tmp_path, renders):
+    _grow(blog, 6)
+    site = blog.build()
+    _age(site)
+    renders.clear()
+    blog.write("posts/p0.md", "# Post 0\n\nOne more revision.\n")
+    blog.commit("Revise p0 once more", "2024-02-01T10:00:00+00:00")
+    blog.build()
+    changed = _rewritten(site)
+    assert "posts/p0/index.html" in changed and "posts/p0/feed.xml" in changed
+    assert not any(path.startswith(("posts/p1/", "posts/p2/")) for path in changed)
+    assert renders == ["One more revision."]  # the edited text, and nothing else
+    _equals_cold(blog, site, tmp_path)
+
+
+def test_a_rebuild_after_a_rename_leaves_a_redirect_and_equals_a_cold_build(blog, tmp_path):
+    _grow(blog, 6)
+    site = blog.build()
+    blog.git("mv", "posts/p1.md", "posts/moved.md")
+    blog.commit("Move p1", "2024-02-01T10:00:00+00:00")
+    blog.build()
+    assert (site / "posts/moved/history/index.html").is_file()
+    assert not (site / "posts/p1/history").exists()  # the old address keeps only its redirect
+    _equals_cold(blog, site, tmp_path)
+
+
+def test_a_rebuild_after_a_delete_removes_the_posts_pages_and_folders(blog, tmp_path):
+    _grow(blog, 6)
+    site = blog.build()
+    blog.git("rm", "-q", "posts/p2.md")
+    blog.commit("Delete p2", "2024-02-01T10:00:00+00:00")
+    blog.build()
+    assert not (site / "posts/p2").exists()
+    _equals_cold(blog, site, tmp_path)
+
+
+def test_a_rebuild_after_a_settings_change_equals_a_cold_build(blog, tmp_path):
+    _grow(blog, 3)
+    site = blog.build()
+    settings = (blog.root / "pyproject.toml").read_text()
+    blog.write("pyproject.toml", settings.replace('title = "', 'title = "Renamed: '))
+    blog.commit("Rename the site", "2024-02-01T10:00:00+00:00")
+    blog.build()
+    assert "Renamed: " in (site / "posts/p0/index.html").read_text()
+    _equals_cold(blog, site, tmp_path)
+
+
+def test_a_rebuild_after_a_theme_change_equals_a_cold_build(blog, tmp_path):
+    _grow(blog, 3)
+    site = blog.build()
+    blog.write("theme/static/extra.css", "body { color: teal; }\n")
+    blog.write("theme/templates/diff.html", "<p>changed: {{ item.diff.added }} words</p>\n")
+    blog.commit("A theme of its own", "2024-02-01T10:00:00+00:00")
+    blog.build()
+    assert (site / "static/extra.css").is_file()
+    _equals_cold(blog, site, tmp_path)
+    (blog.root / "theme/static/extra.css").unlink()
+    blog.commit("Drop the extra styles", "2024-02-02T10:00:00+00:00")
+    blog.build()
+    assert not (site / "static/extra.css").exists()
+    _equals_cold(blog, site, tmp_path)
+
+
+def test_an_engine_upgrade_renders_every_page_again(blog, tmp_path, monkeypatch, renders):
+    import redraft.pages
+
+    _grow(blog, 3)
+    site = blog.build()
+    renders.clear()
+    monkeypatch.setattr(redraft.pages, "RENDERER_VERSION", "a later renderer")
+    blog.build()
+    assert {f"Revision {i} of this post." for i in range(3)} <= set(renders)
+    _equals_cold(blog, site, tmp_path)
+
+
+def test_a_failed_rebuild_leaves_the_site_as_it_was(blog):
+    _grow(blog, 3)
+    site = blog.build()
+    before = files_of(site)
+    blog.write("posts/p0.md", "# Post 0\n\nNew text.\n")
+    blog.write("posts/broken.md", "---\ntitle: [unclosed\n---\nText.\n")
+    blog.commit("Edit p0, add a broken post", "2024-02-01T10:00:00+00:00")
+    with pytest.raises(RedraftError, match="broken.md"):
+        blog.build()
+    assert files_of(site) == before
+    assert [p.name for p in site.parent.iterdir() if p.name.startswith("._site")] == []
+
+
+def test_a_site_whose_update_was_interrupted_is_written_whole(blog, tmp_path):
+    _grow(blog, 3)
+    site = blog.build()
+    marker = json.loads((site / MARKER).read_text())
+    (site / MARKER).write_text(json.dumps({**marker, "updating": True}))
+    (site / "posts/p0/half-moved.html").write_text("from an update killed midway")
+    blog.write("posts/p0.md", "# Post 0\n\nNew text.\n")
+    blog.commit("Edit p0", "2024-02-01T10:00:00+00:00")
+    blog.build()
+    assert not (site / "posts/p0/half-moved.html").exists()
+    _equals_cold(blog, site, tmp_path)
+
+
+def test_a_rebuild_keeps_topic_pages_whose_posts_did_not_change(blog, tmp_path):
+    blog.write("posts/a.md", "---\ntags: [cats]\n---\n# A\n\nAbout cats.\n")
+    blog.write("posts/b.md", "---\ntags: [dogs]\n---\n# B\n\nAbout dogs.\n")
+    blog.commit("Add a and b", "2024-01-02T10:00:00+00:00")
+    site = blog.build()
+    _age(site)
+    blog.write("posts/b.md", "---\ntags: [dogs]\n---\n# B\n\nAbout dogs, revised.\n")
+    blog.commit("Revise b", "2024-02-01T10:00:00+00:00")
+    blog.build()
+    changed = _rewritten(site)
+    assert "tags/dogs/index.html" in changed and "tags/cats/index.html" not in changed
+    _equals_cold(blog, site, tmp_path)
+
+
+def test_a_new_revision_rewrites_only_its_own_and_its_predecessors_snapshots(blog, tmp_path):
+    _grow(blog, 9)  # p0 has revisions 0, 3 and 6
+    site = blog.build()
+    _age(site)
+    # A second paragraph: the first one, the summary in every snapshot's head, stays.
+    blog.write("posts/p0.md", "# Post 0\n\nRevision 6 of this post.\n\nAnd a second paragraph.\n")
+    blog.commit("Add a paragraph to p0", "2024-02-01T10:00:00+00:00")
+    blog.build()
+    snapshots = {
+        p for p in _rewritten(site) if p.startswith("posts/p0/history/") and p.count("/") == 4
+    }
+    assert len(snapshots) == 2  # the new revision's page, and the one it now succeeds
+    _equals_cold(blog, site, tmp_path)

@@ -116,6 +116,17 @@ def test_invalid_tex_names_the_file(blog):
     assert message.startswith("posts/maths.md: invalid TeX"), message
 
 
+def test_an_old_revision_whose_tex_no_longer_renders_is_shown_as_its_text(blog, read_page):
+    _post(blog, "posts/maths.md", "# Maths\n\nCosts $\\frac{1}{$ and more.\n")
+    blog.write("posts/maths.md", "# Maths\n\nCosts 5 and 6 dollars.\n")
+    blog.commit("Say dollars", "2024-03-01T10:00:00+00:00")
+    site = blog.build()
+    history = read_page(site / "posts/maths/history/index.html")
+    old = [a["href"] for a in history.anchors if a.get("href", "").count("/history/") == 1]
+    texts = [(site / h.lstrip("/") / "index.html").read_text() for h in set(old)]
+    assert any("Costs $\\frac{1}{$ and more." in text for text in texts), texts
+
+
 # Themes -----------------------------------------------------------------------------------
 
 
@@ -278,3 +289,12 @@ def test_other_commands_explain_too(blog, command):
     _settings(blog, '[tool.redraft]\ntimezone = "Nowhere/Town"\n')
     args = ["posts/bad.md"] if command == "history" else []
     assert "unknown timezone 'Nowhere/Town'" in _error(blog.root, *args, command=command)
+
+
+def test_a_current_post_with_invalid_tex_fails_though_an_old_revision_showed_it_as_text(blog):
+    _post(blog, "posts/maths.md", "# Maths\n\nCosts $\\frac{1}{$ and more.\n")
+    blog.write("posts/maths.md", "# Maths\n\nCosts 5 and 6 dollars.\n")
+    blog.commit("Say dollars", "2024-03-01T10:00:00+00:00")
+    blog.build()
+    blog.git("reset", "-q", "--hard", "HEAD~1")
+    assert _error(blog.root).startswith("posts/maths.md: invalid TeX")

@@ -13,11 +13,11 @@ from pathlib import Path
 import git
 
 from . import content, history, pages
-from .cache import DATABASE, FOLDER, cached_log
+from .cache import DATABASE, FOLDER, SiteBuilt, cached_log
 from .cache import folder as cache_folder
 from .config import Now, Settings, build_now, load_settings
 from .content import UNTRACKED
-from .output import check_output_folder, fresh_folder, remove
+from .output import check_output_folder, remove, site_update
 from .pages import Progress
 from .site_files import committed_site_files, uncommitted_site_files, working_site_files
 
@@ -57,7 +57,9 @@ def build_site(
 ) -> BuildResult:
     """Build the blog in `root` into `output` (default: the `output` setting, `_site`).
 
-    With `cache`, rendered Markdown and diffs are kept in .redraft-cache/ for the next build.
+    With `cache`, rendered Markdown and diffs are kept in .redraft-cache/ for the next build,
+    which then writes only what changed, and nothing at all when the commit, settings, theme
+    and engine are those of the site already in `output`.
     `progress(stage, done, total)` is called as stages advance. Large sites are written by
     spawned worker processes, so a script calling this must guard its entry point with
     `if __name__ == "__main__":`.
@@ -79,6 +81,22 @@ def build_site(
     target = (output or root / settings.output).resolve()
     check_output_folder(root, target, posts=settings.posts)
     cache_dir = cache_folder(root) if cache else None
+    cache_file = cache_dir / DATABASE if cache_dir else None
+    inputs = None
+    if repo is not None and head is not None and cache_file and not drafts:
+        inputs = pages.inputs_key(settings, site_files, head, history.mailmap(repo), future)
+        built = pages.built_already(target, inputs, cache_file)
+        # With no scheduled post waiting, the time of the build changes nothing either.
+        if built and not built.waiting:
+            untracked: list[str] = []
+            modified: list[str] = []
+            for folder in (settings.posts, settings.pages):
+                new, edited = content.uncommitted(repo, head, settings, folder)
+                untracked, modified = untracked + new, modified + edited
+            return BuildResult(
+                target, built.posts, built.files, head, untracked, modified, now, [],
+                uncommitted_site_files(repo), reused=built.posts, drafts=built.drafts,
+            )  # fmt: skip
 
     inventory = content.read_inventory(repo, head, settings, drafts=drafts)
     standalone = content.read_inventory(repo, head, settings, drafts=drafts, folder=settings.pages)
@@ -98,11 +116,11 @@ def build_site(
         )
     if not settings.raw_html:
         content.check_inert(assets)
-    cache_file = cache_dir / DATABASE if cache_dir else None
-    with fresh_folder(target) as folder:
+    previous = pages.previous_site(target, cache_file)
+    with site_update(target, previous.files) as update:
         files, reused = pages.write_site(
-            folder,
-            target,
+            update,
+            previous,
             posts + own_pages,
             assets,
             settings,
@@ -112,6 +130,10 @@ def build_site(
             cache_file,
             report,
         )
+    left_out = 0 if drafts else len(inventory.sources) - len(posts)
+    if inputs and cache_file:
+        built = SiteBuilt(update.build, len(posts), files, left_out, len(scheduled))
+        pages.remember(cache_file, inputs, built)
     return BuildResult(
         output=target,
         posts=len(posts),
@@ -123,7 +145,7 @@ def build_site(
         scheduled=scheduled,
         site_changes=uncommitted_site_files(repo) if repo is not None and head else [],
         reused=reused,
-        drafts=0 if drafts else len(inventory.sources) - len(posts),
+        drafts=left_out,
     )
 
 

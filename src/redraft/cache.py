@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from dataclasses import asdict, astuple
+from dataclasses import asdict, astuple, dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,20 @@ DATABASE = "cache.sqlite3"
 _LOG_VERSION = 2
 # A post's pages as one build wrote them: the fingerprint of what they show, and their files.
 PageRecord = tuple[str, list[str]]
+
+
+@dataclass(frozen=True)
+class SiteBuilt:
+    """A build, as the cache remembers it for the inputs it was made from."""
+
+    build: str
+    posts: int
+    files: int
+    drafts: int  # committed posts left out as drafts
+    waiting: int  # scheduled posts left out until their date
+
+
+_WAIT_FOR_WRITERS = 120  # seconds a worker waits for another's transaction to finish
 _SCHEMA = "CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
 
 
@@ -89,25 +103,75 @@ class Cache:
             and all(_inside(p) for p in record[1])
         }
 
-    def put_site_pages(self, build: str, posts: dict[str, PageRecord]) -> None:
-        self.new["site-pages:" + build] = json.dumps({"posts": posts}, ensure_ascii=False)
+    def site_files(self, build: str) -> frozenset[str] | None:
+        """Every file build `build` wrote, or None when its record is missing or not to be
+        trusted (a path that would leave the site)."""
+        value = self._get("site-pages:" + build)
+        others, posts = value.get("files"), value.get("posts")
+        if not isinstance(others, list) or not isinstance(posts, dict):
+            return None
+        records = self.site_pages(build)
+        if len(records) != len(posts) or not all(_inside(p) for p in others):
+            return None
+        return frozenset(others).union(*(files for _, files in records.values()))
+
+    def made_from(self, build: str) -> dict[str, str]:
+        """The key of the inputs of each page of build `build` that is not a post's."""
+        value = self._get("site-pages:" + build).get("made_from")
+        if not isinstance(value, dict):
+            return {}
+        return {f: key for f, key in value.items() if _inside(f) and isinstance(key, str)}
+
+    def put_site_pages(
+        self,
+        build: str,
+        posts: dict[str, PageRecord],
+        others: list[str] | None = None,
+        made_from: dict[str, str] | None = None,
+    ) -> None:
+        """Record what build `build` wrote: each post's pages, every other file, and what the
+        other pages that can be kept were made from."""
+        value = {"posts": posts, "files": others or [], "made_from": made_from or {}}
+        self.new["site-pages:" + build] = json.dumps(value, ensure_ascii=False)
+
+    def site_built(self, inputs: str) -> SiteBuilt | None:
+        """The build made from `inputs` (a key of everything a site is made from), if any."""
+        value = self._get("site-inputs:" + inputs)
+        build = value.get("build")
+        counts = [value.get(name) for name in ("posts", "files", "drafts", "waiting")]
+        numbers = [n for n in counts if isinstance(n, int)]
+        if not isinstance(build, str) or len(numbers) != len(counts):
+            return None
+        return SiteBuilt(build, *numbers)
+
+    def put_site_built(self, inputs: str, built: SiteBuilt) -> None:
+        self.new["site-inputs:" + inputs] = json.dumps(asdict(built))
 
     def put(self, key: str, value: Rendered | WordDiff) -> None:
+        if self.path is None:
+            return  # a build without a cache: nothing would read the entry (4% of a cold build)
         data = asdict(value)
         if isinstance(value, WordDiff):
             data["blocks"] = [(b.kind, b.html, b.text, b.folded) for b in value.blocks]
         self.new[key] = json.dumps(data, ensure_ascii=False)
 
-    def save(self, entries: dict[str, str]) -> None:
-        """Store entries (this process's and its workers'); a cache that cannot be written is
-        skipped, since the next build only renders again."""
+    def save(self) -> None:
+        """Store the new entries and forget them. Each worker process saves its own, waiting
+        for the others' transactions: entries are never sent to the parent, which would hold
+        every render of the build in memory. A cache that cannot be written is skipped, since
+        the next build only renders again."""
+        entries, self.new = self.new, {}
         if self.path is None or not entries:
             return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            with sqlite3.connect(self.path) as db:
-                db.execute(_SCHEMA)
-                db.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?)", entries.items())
+            db = sqlite3.connect(self.path, timeout=_WAIT_FOR_WRITERS)
+            try:
+                with db:
+                    db.execute(_SCHEMA)
+                    db.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?)", entries.items())
+            finally:
+                db.close()
         except (sqlite3.Error, OSError):
             return  # a file where the folder should be, no permission, a locked database
 
@@ -160,8 +224,7 @@ def cached_log(repo: git.Repo, head: str, folder: str, cache_dir: Path | None) -
     once, never "HEAD": a commit landing meanwhile must not be saved under the old id.
     """
     # Author names in the log come through .mailmap: a changed mailmap means a new log.
-    mailmap = Path(repo.working_tree_dir or ".") / ".mailmap"
-    names = mailmap.read_bytes() if mailmap.is_file() else b""
+    names = history.mailmap(repo)
     path = cache_dir / f"log-{cache_key(folder, names)[:16]}.json" if cache_dir else None
     saved = _load_log(path, folder) if path else None
     if saved and saved[0] == head:

@@ -11,7 +11,7 @@ import hashlib
 import os
 import re
 import reprlib
-from collections.abc import Callable
+from collections.abc import Callable, KeysView
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any, TypeVar
@@ -112,15 +112,7 @@ def read_inventory(
     the posts folder, or from `folder` (the standalone pages)."""
     folder = folder or settings.posts
     committed = _committed_files(repo, head, folder) if repo is not None and head else {}
-    untracked: set[str] = set()
-    modified: set[str] = set()
-    if repo is not None and committed:
-        untracked, modified = history.uncommitted_paths(repo, folder)
-        # A post that is staged (git add) but was never committed is not published either.
-        untracked |= modified - committed.keys()
-        modified &= committed.keys()
-    elif repo is not None or drafts:
-        untracked = set(_working_files(settings.source, folder))
+    untracked, modified = _uncommitted(repo, committed.keys(), settings, folder, drafts=drafts)
 
     contents = history.read_blobs(repo, committed.values()) if repo and committed else {}
     files: dict[str, Source] = {
@@ -229,6 +221,37 @@ def _read_committed_or_working(
     for path in files:
         check_file_name(path)
     return files
+
+
+def uncommitted(
+    repo: git.Repo, head: str, settings: Settings, folder: str
+) -> tuple[list[str], list[str]]:
+    """The posts under `folder` a plain build leaves out (untracked) and those whose edits it
+    leaves out (modified), as `Inventory` lists them, without reading any post."""
+    committed = _committed_files(repo, head, folder)
+    untracked, modified = _uncommitted(repo, committed.keys(), settings, folder, drafts=False)
+    return (
+        sorted(p for p in untracked if p.endswith(".md")),
+        sorted(p for p in modified if p.endswith(".md") and p in committed),
+    )
+
+
+def _uncommitted(
+    repo: git.Repo | None,
+    committed: KeysView[str],
+    settings: Settings,
+    folder: str,
+    *,
+    drafts: bool,
+) -> tuple[set[str], set[str]]:
+    """(untracked, modified) files under `folder`."""
+    if repo is not None and committed:
+        untracked, modified = history.uncommitted_paths(repo, folder)
+        # A post that is staged (git add) but was never committed is not published either.
+        return untracked | (modified - committed), modified & committed
+    if repo is not None or drafts:
+        return set(_working_files(settings.source, folder)), set()
+    return set(), set()
 
 
 def _committed_files(repo: git.Repo, head: str, folder: str) -> dict[str, str]:

@@ -217,6 +217,12 @@ def _config_text(repo: git.Repo) -> str:
         return ""
 
 
+def mailmap(repo: git.Repo) -> bytes:
+    """The working tree's .mailmap, through which the log names authors (b"" when absent)."""
+    path = Path(repo.working_tree_dir or ".") / ".mailmap"
+    return path.read_bytes() if path.is_file() else b""
+
+
 def uncommitted_paths(repo: git.Repo, *folders: str) -> tuple[set[str], set[str]]:
     """(untracked, modified) paths under `folders` in the working tree."""
     out = repo.git.status("--porcelain", "-z", "--untracked-files=all", "--", *folders)

@@ -1,22 +1,24 @@
-"""The output folder: written whole into a fresh folder, swapped in only when all succeeded.
+"""The output folder: a new site is staged beside the old one, swapped in only when all succeeded.
 
 Owns where a site may be written (never over the repository, its posts or theme, a folder with
-a `.git`, or any folder redraft cannot prove it wrote), the `Writer` that puts files in the
-fresh folder (linking unchanged ones from the previous build), the marker that proves a folder
-is a site redraft built, and the one rename that replaces the old site.
+a `.git`, or any folder redraft cannot prove it wrote), the `Writer` that stages files, the
+marker that proves a folder is a site redraft built, and the swap: one rename of a whole new
+folder, or (when the old site's files are known) moving in only the new and changed files.
 """
 
 from __future__ import annotations
 
 import errno
 import glob
+import hashlib
 import json
 import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import urls
@@ -60,7 +62,7 @@ def check_output_folder(root: Path, target: Path, *, posts: str = "posts") -> No
             "whose history a build would delete); build into another folder and copy the site "
             "into it"
         )
-    if target.is_dir() and any(target.iterdir()) and build_id(target) is None:
+    if target.is_dir() and any(target.iterdir()) and not owned(target):
         raise RedraftError(
             f"refusing to build into {target}: it holds files redraft did not write, and a "
             "build replaces the whole folder; choose a new or empty folder, or remove that "
@@ -68,9 +70,20 @@ def check_output_folder(root: Path, target: Path, *, posts: str = "posts") -> No
         )
 
 
+def owned(folder: Path) -> bool:
+    """Whether `folder` is a site redraft wrote: its marker, and no name at its top level that
+    the marker does not list (a site interrupted while being updated is still owned)."""
+    return _read_marker(folder) is not None
+
+
 def build_id(folder: Path) -> str | None:
-    """The build id in a site's marker, or None when `folder` is not a site redraft wrote: no
-    marker, or names at its top level that the marker does not list."""
+    """The build id in a site's marker: None when `folder` is not a site redraft wrote, or when
+    an update of it was interrupted (its files are then a mix of two builds)."""
+    data = _read_marker(folder)
+    return None if data is None or data.get("updating") else str(data["build"])
+
+
+def _read_marker(folder: Path) -> dict[str, object] | None:
     try:
         data = json.loads((folder / MARKER).read_text(encoding="utf-8"))
         build, top = data["build"], set(data["top"]) | {MARKER}
@@ -81,57 +94,126 @@ def build_id(folder: Path) -> str | None:
     # A build writing into a mounted folder keeps its work in hidden folders inside it.
     if any(entry.name not in top and not _is_staging(entry.name) for entry in os.scandir(folder)):
         return None
-    return build
+    return dict(data)
 
 
 def _is_staging(name: str) -> bool:
     return name.startswith((_STAGING + "new-", _STAGING + "old-"))
 
 
-def marker(build: str, folder: Path) -> str:
-    """The marker for a site written into `folder`: its build id and its top-level names."""
-    top = sorted(entry.name for entry in os.scandir(folder))
-    return json.dumps({"generator": _GENERATOR, "build": build, "top": top}, indent=1) + "\n"
+def marker(build: str, files: Iterable[str], *, updating: bool = False) -> str:
+    """The marker of a site made of `files`: its build id and its top-level names."""
+    top = sorted({name.split("/", 1)[0] for name in files} - {MARKER})
+    data: dict[str, object] = {"generator": _GENERATOR, "build": build, "top": top}
+    if updating:
+        data["updating"] = True
+    return json.dumps(data, indent=1) + "\n"
+
+
+@dataclass
+class Update:
+    """Where a build writes, and what it leaves for the swap to do.
+
+    `staging` is a fresh folder beside the site. Without `old_files`, the build writes the
+    whole site there and the staging folder replaces the old site in one rename. With
+    `old_files` (every file of the site in `target`, known from its build's record), the build
+    writes only new and changed files there; the swap moves them in, deletes the old files the
+    new site lacks and writes the new marker: work in proportion to what changed.
+    """
+
+    target: Path
+    staging: Path
+    old_files: frozenset[str] | None
+    build: str = ""  # set by the build when every file is made
+    files: list[str] = field(default_factory=list)  # every file of the new site
+
+    @property
+    def in_place(self) -> bool:
+        return self.old_files is not None
 
 
 @contextmanager
-def fresh_folder(target: Path) -> Iterator[Path]:
-    """A new folder beside `target` that replaces it when the block finishes without error.
+def site_update(target: Path, old_files: frozenset[str] | None) -> Iterator[Update]:
+    """A staging folder beside `target`; when the block finishes without error, the new site
+    replaces the old one (see `Update`). A failed block leaves the old site untouched.
 
     A `target` that is a mount point (a Docker volume, a bind mount) cannot be renamed: the new
-    site is then written into a hidden folder inside it, and swapped in entry by entry. A write
-    that fails (disk full, no permission, a file where a folder should be) is one error line,
-    and the previous site is kept.
+    site is then staged in a hidden folder inside it, and swapped in entry by entry. A write
+    that fails (disk full, no permission, a file where a folder should be) is one error line.
     """
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         mounted = _is_mount_point(target)
         home = target if mounted else target.parent
-        _remove_abandoned_folders(home, _STAGING if mounted else f".{target.name}-")
         prefix = _STAGING if mounted else f".{target.name}-"
-        fresh = Path(tempfile.mkdtemp(prefix=f"{prefix}new-{os.getpid()}-", dir=home))
+        _remove_abandoned_folders(home, prefix)
+        staging = Path(tempfile.mkdtemp(prefix=f"{prefix}new-{os.getpid()}-", dir=home))
     except OSError as exc:
         raise _write_error(target, exc) from None
+    update = Update(target, staging, old_files if target.is_dir() else None)
     try:
-        yield fresh
-        fresh.chmod(0o755)
-        retired = Path(tempfile.mkdtemp(prefix=f"{prefix}old-{os.getpid()}-", dir=home))
-        if mounted:
-            _swap_entries(target, fresh, retired)
-        elif target.exists():
-            os.replace(target, retired / target.name)
-            os.replace(fresh, target)
+        yield update
+        if update.old_files is None:
+            (staging / MARKER).write_text(marker(update.build, update.files), encoding="utf-8")
+            staging.chmod(0o755)
+            retired = Path(tempfile.mkdtemp(prefix=f"{prefix}old-{os.getpid()}-", dir=home))
+            if mounted:
+                _swap_entries(target, staging, retired)
+            elif target.exists():
+                os.replace(target, retired / target.name)
+                os.replace(staging, target)
+            else:
+                os.replace(staging, target)
+            shutil.rmtree(retired, ignore_errors=True)
         else:
-            os.replace(fresh, target)
-        shutil.rmtree(retired, ignore_errors=True)
+            _apply(update, update.old_files)
     except OSError as exc:
-        shutil.rmtree(fresh, ignore_errors=True)
+        shutil.rmtree(staging, ignore_errors=True)
         if exc.errno not in _WRITE_ERRORS:
             raise
         raise _write_error(target, exc) from None
     except BaseException:
-        shutil.rmtree(fresh, ignore_errors=True)
+        shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+def _apply(update: Update, old_files: frozenset[str]) -> None:
+    """Move the staged files into the site and delete the retired ones. The marker says
+    'updating' until the last move: a build killed in between leaves a site that the next build
+    owns but does not trust, and so writes whole."""
+    target, staging = update.target, update.staging
+    new_files = set(update.files)
+    _put_marker(staging, target, marker(update.build, new_files | old_files, updating=True))
+    for relative in sorted(old_files - new_files - {MARKER}):
+        with suppress(FileNotFoundError):
+            os.unlink(os.path.join(target, relative))
+        _prune_folders(target, relative)
+    for folder, _, names in os.walk(staging):
+        place = os.path.join(target, os.path.relpath(folder, staging))
+        for name in names:
+            os.makedirs(place, exist_ok=True)
+            os.replace(os.path.join(folder, name), os.path.join(place, name))
+    _put_marker(staging, target, marker(update.build, new_files))
+    shutil.rmtree(staging, ignore_errors=True)
+
+
+def _put_marker(staging: Path, target: Path, text: str) -> None:
+    """Replace the site's marker in one rename (written in the staging folder first, so the
+    site never holds a name its marker does not list)."""
+    draft = staging / (MARKER + ".draft")
+    draft.write_text(text, encoding="utf-8")
+    os.replace(draft, target / MARKER)
+
+
+def _prune_folders(target: Path, relative: str) -> None:
+    """Remove the folders a deleted file leaves empty, up to the site's top."""
+    parent = os.path.dirname(relative)
+    while parent:
+        try:
+            os.rmdir(os.path.join(target, parent))
+        except OSError:
+            return  # not empty (or already gone): its parents are not empty either
+        parent = os.path.dirname(parent)
 
 
 # Why writing a site can fail, as opposed to a bug or a missing input: these are one line.
@@ -202,14 +284,20 @@ def _running(pid: int) -> bool:
 class Writer:
     """Writes site files under one folder, refusing any path that would leave it.
 
-    A file whose bytes equal the previous build's is hard-linked from it instead of written,
-    so unchanged pages keep their modification times and cost no disk writes.
+    A file whose bytes equal the previous build's is not written again: when the site is
+    updated in place it is simply kept, and a site written whole links it from the previous
+    build, so unchanged pages keep their modification times and cost no disk writes.
     """
 
-    def __init__(self, folder: Path, previous: Path | None = None) -> None:
+    def __init__(
+        self, folder: Path, previous: Path | None = None, *, in_place: bool = False
+    ) -> None:
         self.folder = folder
         self.previous = previous if previous and previous.is_dir() else None
+        self.in_place = in_place and self.previous is not None
         self.written: list[str] = []
+        self._claimed: set[str] = set()
+        self.digest = hashlib.sha256()  # of every file written (not kept): names and bytes
         self._folders: set[str] = set()
 
     @property
@@ -221,31 +309,36 @@ class Writer:
         relative = os.path.normpath(urls.file_of(address).lstrip("/"))
         if relative.startswith("..") or os.path.isabs(relative):
             raise RedraftError(f"refusing to write {address!r}: it lies outside the output folder")
+        self._claim(relative)
+        content = data.encode("utf-8") if isinstance(data, str) else data
+        self.digest.update(b"%d:%s\0%s" % (len(relative), relative.encode(), content))
+        if self._unchanged(relative, content):
+            return
         target = self.folder / relative
         target.parent.mkdir(parents=True, exist_ok=True)
-        content = data.encode("utf-8") if isinstance(data, str) else data
         try:
-            if not self._link_unchanged(relative, content, target):
-                with open(target, "xb") as file:  # "x": a second writer of one path is an error
-                    file.write(content)
+            with open(target, "xb") as file:  # "x": a second writer of one path is an error
+                file.write(content)
         except FileExistsError:
-            raise RedraftError(
-                f"/{relative} would be written twice: a post or file in the blog has the address "
-                "of a page redraft makes (such as a post's history page or feed); rename it"
-            ) from None
-        self.written.append(relative)
+            raise _twice(relative) from None
 
-    def link_all(self, paths: list[str]) -> bool:
-        """Link these files from the previous build; False (and nothing linked) if any is gone.
+    def keep(self, paths: list[str]) -> bool:
+        """Keep these files of the previous build; False (and nothing kept) if any is gone.
 
-        Plain string paths: a rebuild of a large site links tens of thousands of files here.
+        Updating in place, they are already where they belong; otherwise they are linked into
+        the new folder. Plain string paths: a large site keeps tens of thousands of files.
         """
         if self.previous is None:
             return False
+        if self.in_place:
+            for relative in paths:
+                self._claim(relative)
+            return True
         previous, folder = str(self.previous), str(self.folder)
         if not all(os.path.isfile(os.path.join(previous, p)) for p in paths):
             return False
         for relative in paths:
+            self._claim(relative)
             target = os.path.join(folder, relative)
             parent = os.path.dirname(target)
             if parent not in self._folders:
@@ -254,11 +347,18 @@ class Writer:
             try:
                 os.link(os.path.join(previous, relative), target)
             except FileExistsError:
-                raise RedraftError(f"/{relative} would be written twice; rename the post") from None
-            self.written.append(relative)
+                raise _twice(relative) from None
         return True
 
-    def _link_unchanged(self, relative: str, content: bytes, target: Path) -> bool:
+    def _claim(self, relative: str) -> None:
+        if relative in self._claimed:
+            raise _twice(relative)
+        self._claimed.add(relative)
+        self.written.append(relative)
+
+    def _unchanged(self, relative: str, content: bytes) -> bool:
+        """Whether the previous build's file has these bytes (and, writing a whole new folder,
+        was linked into it)."""
         if self.previous is None:
             return False
         old = self.previous / relative
@@ -267,13 +367,24 @@ class Writer:
                 return False
         except OSError:
             return False
+        if self.in_place:
+            return True
+        target = self.folder / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
         try:
             os.link(old, target)
         except FileExistsError:
-            raise
+            raise _twice(relative) from None
         except OSError:
             return False
         return True
+
+
+def _twice(relative: str) -> RedraftError:
+    return RedraftError(
+        f"/{relative} would be written twice: a post or file in the blog has the address "
+        "of a page redraft makes (such as a post's history page or feed); rename it"
+    )
 
 
 def remove(root: Path, target: Path, cache: Path, *, posts: str) -> list[Path]:

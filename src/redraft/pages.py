@@ -24,6 +24,8 @@ nothing they show has changed.
 
 from __future__ import annotations
 
+import hashlib
+import html
 import multiprocessing
 import os
 import re
@@ -35,7 +37,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import Any, Literal
@@ -45,7 +47,7 @@ import jinja2
 
 from . import feeds, history, output, theme, urls
 from ._version import __version__
-from .cache import Cache, PageRecord, cache_key
+from .cache import Cache, PageRecord, SiteBuilt, cache_key
 from .config import Settings
 from .content import Asset, CopiedFile, Post, parse_revision
 from .diffs import (
@@ -61,6 +63,7 @@ from .output import Writer
 from .site_files import SiteFiles
 from .theme import Navigation
 from .views import Change, Pager, PostView, RevisionView, archive, json_ld, timeline
+from .words import count_html
 
 RECENTLY_REVISED = 5
 CHANGES_PER_PAGE = 50
@@ -212,9 +215,104 @@ def _pages(
         yield addresses[number - 1], page
 
 
+@dataclass(frozen=True)
+class Previous:
+    """The site in the output folder, as its build's record in the cache describes it."""
+
+    records: dict[str, PageRecord]  # each post's pages: what they were made from, their files
+    files: frozenset[str] | None  # every file of that site; None when not known
+    made_from: dict[str, str] = field(default_factory=dict)  # other pages: file -> inputs' key
+
+
+def previous_site(target: Path, cache_path: Path | None) -> Previous:
+    """What the build that wrote `target` made, read from its record in the cache."""
+    build = output.build_id(target) if cache_path and target.is_dir() else None
+    if build is None:
+        return Previous({}, None)
+    cache = Cache(cache_path)
+    return Previous(cache.site_pages(build), cache.site_files(build), cache.made_from(build))
+
+
+def engine() -> tuple[str, ...]:
+    """The versions of what renders pages: a new one renders every page again."""
+    return (__version__, RENDERER_VERSION, DIFF_VERSION)
+
+
+def inputs_key(
+    settings: Settings, site_files: SiteFiles, head: str, mailmap: bytes, future: bool
+) -> str:
+    """A key of everything a committed site is made from: the commit, the settings (with
+    command-line overrides such as the base URL), the theme's files, the engine's versions,
+    the .mailmap that names authors and whether scheduled posts are shown (`future`)."""
+    return cache_key(
+        "site-inputs",
+        head,
+        future,
+        engine(),
+        theme.fingerprint(site_files.theme),
+        repr(replace(settings, source=Path("."))),
+        hashlib.sha256(mailmap).hexdigest(),
+    )
+
+
+def remember(cache_path: Path, inputs: str, built: SiteBuilt) -> None:
+    """Record in the cache that `inputs` made the site `built`, now in the output folder."""
+    cache = Cache(cache_path)
+    cache.put_site_built(inputs, built)
+    cache.save()
+
+
+def built_already(target: Path, inputs: str, cache_path: Path) -> SiteBuilt | None:
+    """The build in `target`, when the cache says it was made from exactly `inputs`."""
+    built = Cache(cache_path).site_built(inputs)
+    return built if built and output.build_id(target) == built.build else None
+
+
+def _write_unless_kept(
+    writer: Writer,
+    env: jinja2.Environment,
+    scope: Scope,
+    subject: tuple[str, ...],
+    context: Callable[[], Context],
+    key: str,
+    made_before: Mapping[str, str],
+    made_from: dict[str, str],
+) -> None:
+    """Like `_write`, but keep the files the previous site made from the same inputs: `key`
+    must cover everything they show. The context is made only when they are written."""
+    made: list[Context] = []
+
+    def once() -> Context:
+        made[:] = made or [context()]
+        return made[0]
+
+    files = [
+        urls.file_of(address)
+        for entry in outputs(scope)
+        if entry.when is _always or entry.when(once())
+        for address in (
+            [entry.address(*subject)]
+            if not entry.paged
+            else [a for a, _ in _pages(entry, subject, once())]
+        )
+    ]
+    made_from.update(dict.fromkeys(files, key))
+    if not all(made_before.get(f) == key for f in files) or not writer.keep(files):
+        _write(writer, env, scope, subject, once())
+
+
+def _staged_or_kept(update: output.Update, relative: str) -> bytes | None:
+    """A file of the new site as this build made it: staged, or kept from the old site."""
+    for folder in (update.staging, update.target) if update.in_place else (update.staging,):
+        path = folder / relative
+        if path.is_file():
+            return path.read_bytes()
+    return None
+
+
 def write_site(
-    folder: Path,
-    previous: Path,
+    update: output.Update,
+    previous: Previous,
     posts: list[Post],
     assets: list[Asset],
     settings: Settings,
@@ -224,41 +322,51 @@ def write_site(
     cache_path: Path | None,
     report: Progress,
 ) -> tuple[int, int]:
-    """Write the whole site into `folder`; returns the number of files written and of posts
-    whose pages were linked unchanged from the previous build.
+    """Write the site through `update`; returns the number of files of the site and of posts
+    whose pages were kept unchanged from the previous site.
 
-    A post's pages are linked from the `previous` site when that site's record says they were
-    made from exactly what they would be made from now; the record of this build is saved in
-    the cache and named by the marker written last. `site_files` holds the site's own theme,
-    read from the commit (or the working tree for a preview).
+    A post's pages are kept from the previous site when its record says they were made from
+    exactly what they would be made from now; the record of this build is saved in the cache
+    and named by the marker written last. `site_files`
+    holds the site's own theme, read from the commit (or the working tree for a preview).
     """
     templates = site_files.templates()
-    fingerprint = theme.fingerprint(site_files.theme)
     nav = navigation(posts, settings)
-    job = _PostJob(settings, folder, previous, head, cache_path, fingerprint, templates, nav)
+    job = _PostJob(
+        settings,
+        update.staging,
+        update.target,
+        update.in_place,
+        head,
+        cache_path,
+        theme.fingerprint(site_files.theme),
+        templates,
+        nav,
+    )
     cache = Cache(cache_path)
-    previous_build = output.build_id(previous) if cache_path and previous.is_dir() else None
-    made_before = cache.site_pages(previous_build) if previous_build else {}
-    written, entries, records, files, reused = _write_posts(posts, job, made_before, report)
+    written, records, post_files, made_from, reused = _write_posts(posts, job, previous, report)
     # Standalone pages have their own pages and history, but no place in lists and feeds.
     views = [view for view in written if not view.post.is_page]
     report("site pages", 0, 1)
-    build = cache_key(
-        "site", *sorted(f"{url}:{fp}:{files}" for url, (fp, files) in records.items())
-    )
-    cache.put_site_pages(build, records)
-    cache.save({**entries, **cache.new})
     env = theme.template_environment(settings, templates, nav)
-    writer = Writer(folder, previous)
+    writer = Writer(update.staging, update.target, in_place=update.in_place)
     site = {**_site_context(views, settings, head), "pages": [v for v in written if v.post.is_page]}
     _write(writer, env, "site", (), site)
+    # Pages that may be kept are written apart: the build id hashes the bytes of the others,
+    # and the inputs' keys of these, so it is the same whether they were kept or written.
+    keeper = Writer(update.staging, update.target, in_place=update.in_place)
     for tag, tagged in _by_tag(views).items():
-        _write(writer, env, "tag", (tag,), {**site, "tag": tag, "views": tagged, "tagged": tagged})
+        # A topic page leaves out the HEAD commit, like a post page: it changes only with its
+        # posts, so it is kept while they are.
+        context = {**site, "tag": tag, "views": tagged, "tagged": tagged, "commit": None}
+        key = cache_key("tag", job.theme, engine(), tag, *(records[v.url][0] for v in tagged))
+        _write_unless_kept(
+            keeper, env, "tag", (tag,), partial(dict, context), key, previous.made_from, made_from
+        )
     for former, target in _redirects(written).items():
         # Feed readers do not follow a redirect page: the post's feed is served here too, the
         # same bytes (same entry ids, its self link naming the new address).
-        feed = folder / urls.file_of(urls.post_feed(target))
-        target_feed = feed.read_bytes() if feed.is_file() else None
+        target_feed = _staged_or_kept(update, urls.file_of(urls.post_feed(target)))
         _write(
             writer, env, "former", (former,), {**site, "target": target, "target_feed": target_feed}
         )
@@ -267,9 +375,24 @@ def write_site(
     for name, data in theme.static_files(site_files.static(), settings).items():
         _write(writer, env, "static", (name,), {"data": data})
     _write_copied_files(writer, env, copied)
-    writer.write(output.MARKER, output.marker(build, folder))
+    files = [*writer.written, *keeper.written, *post_files, output.MARKER]
+    if len(set(files)) != len(files):
+        twice = sorted({f for f in files if files.count(f) > 1})[0]
+        raise RedraftError(
+            f"/{twice} would be written twice: a post or file in the blog has the address of a "
+            "page redraft makes (such as a post's history page or feed); rename it"
+        )
+    update.build = cache_key(
+        "site",
+        *sorted(f"{url}:{fp}:{files}" for url, (fp, files) in records.items()),
+        writer.digest.hexdigest(),
+        *sorted(made_from.items()),
+    )
+    update.files = files
+    cache.put_site_pages(update.build, records, [*writer.written, *keeper.written], made_from)
+    cache.save()
     report("site pages", 1, 1)
-    return writer.count + files, reused
+    return len(files), reused
 
 
 def _write_copied_files(writer: Writer, env: jinja2.Environment, copied: list[CopiedFile]) -> None:
@@ -361,8 +484,9 @@ class _PostJob:
     """What a process needs to write posts' pages; small enough to send to a worker."""
 
     settings: Settings
-    folder: Path
-    previous: Path
+    folder: Path  # where new files are staged
+    previous: Path  # the site being replaced or updated
+    in_place: bool  # the previous site is updated: its unchanged files stay where they are
     head: str | None
     cache_path: Path | None
     theme: str  # a hash of the theme's files: a changed template re-renders every post
@@ -372,45 +496,60 @@ class _PostJob:
 
 @dataclass(frozen=True)
 class _Batch:
-    """Posts written together, with what the previous build made of each of them."""
+    """Posts written together, with what the previous site made each of their snapshots from."""
 
     posts: list[Post]
-    made_before: dict[str, PageRecord]
+    made_before: dict[str, str]
 
 
 @dataclass(frozen=True)
 class _BatchResult:
     views: list[PostView]
-    cache_entries: dict[str, str]
     records: dict[str, PageRecord]
-    files: int
-    reused: int  # posts whose pages were linked from the previous build
+    files: list[str]
+    made_from: dict[str, str]
 
 
 def _write_posts(
-    posts: list[Post], job: _PostJob, made_before: dict[str, PageRecord], report: Progress
-) -> tuple[list[PostView], dict[str, str], dict[str, PageRecord], int, int]:
-    """Write every post's pages, on all cores for a large site; views come back in post order,
-    with new cache entries, the record of what was made from what, the number of files
-    written and of posts reused."""
-    workers = min(os.cpu_count() or 1, len(posts) // POSTS_PER_WORKER)
-    size = max(1, min(BLOBS_READ_AHEAD, len(posts) // (workers * 4 or 1)))
-    batches = [
-        _Batch(chunk, {p.url: made_before[p.url] for p in chunk if p.url in made_before})
-        for chunk in (posts[i : i + size] for i in range(0, len(posts), size))
-    ]
-    results: list[_BatchResult] = []
+    posts: list[Post], job: _PostJob, previous: Previous, report: Progress
+) -> tuple[list[PostView], dict[str, PageRecord], list[str], dict[str, str], int]:
+    """Write every post's pages (saving what they render in the cache); views come back in
+    post order, with the record of what was made from what, the files of the posts' pages and
+    the inputs' key of each snapshot, and the number of posts kept.
+
+    Posts whose pages the previous site made from the same inputs are kept here; the others are
+    rendered, on all cores when there are many of them.
+    """
+    keeper = _PostPages(job, previous.made_from)
     report("posts", 0, len(posts))
+    kept = {p.url: v for p in posts if (v := keeper.reuse(p, previous.records.get(p.url)))}
+    report("posts", len(kept), len(posts))
+    fresh = [post for post in posts if post.url not in kept]
+    workers = min(os.cpu_count() or 1, len(fresh) // POSTS_PER_WORKER)
+    size = max(1, min(BLOBS_READ_AHEAD, len(fresh) // (workers * 4 or 1)))
+    batches = [
+        _Batch(chunk, _made_before(chunk, previous))
+        for chunk in (fresh[i : i + size] for i in range(0, len(fresh), size))
+    ]
+    keeper.cache.save()
+    results = [_BatchResult([], keeper.records, keeper.writer.written, keeper.made_from)]
     for result in _map_batches(job, batches, workers):
         results.append(result)
-        report("posts", sum(len(r.views) for r in results), len(posts))
+        report("posts", len(kept) + sum(len(r.views) for r in results), len(posts))
+    written = {view.url: view for result in results for view in result.views}
     return (
-        [view for result in results for view in result.views],
-        {k: v for result in results for k, v in result.cache_entries.items()},
+        [kept.get(post.url) or written[post.url] for post in posts],
         {k: v for result in results for k, v in result.records.items()},
-        sum(result.files for result in results),
-        sum(result.reused for result in results),
+        [f for result in results for f in result.files],
+        {f: key for result in results for f, key in result.made_from.items()},
+        len(kept),
     )
+
+
+def _made_before(posts: list[Post], previous: Previous) -> dict[str, str]:
+    """What the previous site made the snapshots of these posts from, by file."""
+    files = (f for post in posts for f in previous.records.get(post.url, ("", []))[1])
+    return {f: previous.made_from[f] for f in files if f in previous.made_from}
 
 
 def _map_batches(job: _PostJob, batches: list[_Batch], workers: int) -> Iterator[_BatchResult]:
@@ -460,30 +599,32 @@ def _workers_ignore_interrupts() -> Iterator[None]:
 
 
 def _write_batch(job: _PostJob, batch: _Batch) -> _BatchResult:
-    """Write the pages of a batch of posts; returns their views (without diffs), new cache
-    entries, what each post's pages were made from, and the number of files written. Runs in
-    a worker process for large sites."""
-    pages = _PostPages(job)
-    reused = {post.url: pages.reuse(post, batch.made_before.get(post.url)) for post in batch.posts}
-    blobs = pages.read_ahead([post for post in batch.posts if reused[post.url] is None])
-    views = [reused[post.url] or pages.write(post, blobs) for post in batch.posts]
-    count = sum(view is not None for view in reused.values())
-    return _BatchResult(views, pages.cache.new, pages.records, pages.writer.count, count)
+    """Write the pages of a batch of posts and save what they rendered in the cache; returns
+    their views (without diffs), what each post's pages were made from, and the files written.
+    Runs in a worker process for large sites."""
+    pages = _PostPages(job, batch.made_before)
+    blobs = pages.read_ahead(batch.posts)
+    views = [pages.write(post, blobs) for post in batch.posts]
+    pages.cache.save()
+    return _BatchResult(views, pages.records, pages.writer.written, pages.made_from)
 
 
 class _PostPages:
     """Writes the post-scope and revision-scope outputs of posts, rendering each distinct blob
     once and each diff once, through the cache."""
 
-    def __init__(self, job: _PostJob) -> None:
+    def __init__(self, job: _PostJob, made_before: Mapping[str, str] | None = None) -> None:
         self.settings = job.settings
-        self.env = theme.template_environment(job.settings, job.templates, job.nav)
+        self._settings = repr(replace(job.settings, source=Path("."))) + repr(job.nav)
+        self.env = _environment(job.settings, job.theme, job.templates, job.nav)
         self.repo: git.Repo | None = history.open_repo(job.settings.source) if job.head else None
-        self.writer = Writer(job.folder, job.previous)
+        self.writer = Writer(job.folder, job.previous, in_place=job.in_place)
         self.cache = Cache(job.cache_path)
         self.theme = job.theme
         self.nav = job.nav
         self.records: dict[str, PageRecord] = {}
+        self.made_before = made_before or {}  # snapshot file -> its inputs' key, last build
+        self.made_from: dict[str, str] = {}  # the same, this build
         self._renders: dict[tuple[str, str], Rendered] = {}
 
     def read_ahead(self, posts: list[Post]) -> dict[str, bytes]:
@@ -494,14 +635,17 @@ class _PostPages:
         return history.read_blobs(self.repo, wanted)
 
     def reuse(self, post: Post, made_before: PageRecord | None) -> PostView | None:
-        """Link the post's pages from the previous build if that build made them from exactly
+        """Keep the post's pages from the previous build if that build made them from exactly
         what they show now; its view then comes without diffs (the index and feeds need none)."""
         fingerprint = self._fingerprint(post)
         if made_before is None or made_before[0] != fingerprint:
             return None
-        if not self.writer.link_all(made_before[1]):
+        if not self.writer.keep(made_before[1]):
             return None
         self.records[post.url] = made_before
+        self.made_from.update(
+            (f, self.made_before[f]) for f in made_before[1] if f in self.made_before
+        )
         revisions = [self._revision_view(post, r, None, 0) for r in post.trail.revisions]
         return PostView(
             post, self.render(post), tuple(revisions[::-1]), _former_urls(post, self.settings.pages)
@@ -510,11 +654,7 @@ class _PostPages:
     def _fingerprint(self, post: Post) -> str:
         """Everything a post's pages are made from: the post with its whole trail, the settings,
         the theme and the versions of what renders them."""
-        settings = replace(self.settings, source=Path("."))
-        versions = (__version__, RENDERER_VERSION, DIFF_VERSION)
-        return cache_key(
-            "post-pages", versions, self.theme, repr(settings), repr(self.nav), repr(post)
-        )
+        return cache_key("post-pages", engine(), self.theme, self._settings, repr(post))
 
     def write(self, post: Post, blobs: dict[str, bytes]) -> PostView:
         first_file = len(self.writer.written)
@@ -545,21 +685,19 @@ class _PostPages:
         slim = tuple(replace(r, diff=None) for r in revisions)
         return replace(view, revisions=slim)
 
-    def render(self, post: Post) -> Rendered:
-        """The post's HTML, from this build's memo, the cache, or mistune (in that order)."""
+    def render(self, post: Post, *, old: bool = False) -> Rendered:
+        """The post's HTML, from this build's memo, the cache, or mistune (in that order).
+
+        An `old` revision whose markup no longer renders (such as TeX a later edit fixed) is
+        shown as its source text: it can no longer be corrected, so it must not stop the build.
+        """
         memo_key = (post.blob or post.body, post.source)
         if memo_key in self._renders:
             return self._renders[memo_key]
+        if old:
+            return self._render_old(post)
         settings = self.settings
-        key = cache_key(
-            "render",
-            RENDERER_VERSION,
-            post.blob,
-            post.source,
-            settings.base_path,
-            settings.raw_html,
-            settings.pages,
-        )
+        key = self._render_key("render", post)
         rendered = self.cache.rendered(key) if post.blob else None
         if rendered is None:
             resolve = partial(
@@ -570,7 +708,7 @@ class _PostPages:
             )
             try:
                 rendered = render_markdown(
-                    post.body, resolve_link=resolve, raw_html=settings.raw_html
+                    post.body, resolve_link=resolve, raw_html=self.settings.raw_html
                 )
             except MarkupError as exc:
                 raise RedraftError(f"{post.source}: {exc}") from None
@@ -581,6 +719,33 @@ class _PostPages:
                 self.cache.put(key, rendered)
         self._renders[memo_key] = rendered
         return rendered
+
+    def _render_old(self, post: Post) -> Rendered:
+        """An old revision's HTML, or its text when its markup no longer renders (remembered in
+        the cache apart from renders, so a current post with that text still fails)."""
+        key = self._render_key("unrenderable", post)
+        if post.blob and self.cache.rendered(key):
+            return _as_text(post.body)
+        try:
+            return self.render(post)
+        except RedraftError:
+            shown = _as_text(post.body)
+            if post.blob:
+                self.cache.put(key, shown)
+            return shown
+
+    def _render_key(self, kind: str, post: Post) -> str:
+        """The cache key of a post's render: its blob and all that changes its HTML."""
+        settings = self.settings
+        return cache_key(
+            kind,
+            RENDERER_VERSION,
+            post.blob,
+            post.source,
+            settings.base_path,
+            settings.raw_html,
+            settings.pages,
+        )
 
     def _revisions(
         self, post: Post, blobs: dict[str, bytes]
@@ -606,17 +771,17 @@ class _PostPages:
                 snapshots[revision.commit.sha] = snapshot
                 diff = self._diff(earlier, snapshot)
                 # Rendered now (and kept in the memo for its page): its word count comes with it.
-                words = self.render(snapshot).words
+                words = self.render(snapshot, old=True).words
             item = self._revision_view(post, revision, diff, words)
             if after is not None:
-                fingerprints = section_fingerprints(self.render(snapshot).html)
+                fingerprints = section_fingerprints(self.render(snapshot, old=True).html)
                 if not revision.minor:  # a minor fix does not make a section new
                     changed = {s for s, h in fingerprints.items() if previous.get(s) != h}
                     sections.update(dict.fromkeys(changed, item))
                 previous = fingerprints
             if diff and revision.kind == "added":
                 # A feed entry for a first version shows the post, not a diff of nothing.
-                changes[revision.commit.sha] = self.render(snapshot).html
+                changes[revision.commit.sha] = self.render(snapshot, old=True).html
             elif diff:
                 changes[revision.commit.sha] = theme.render_page(
                     self.env, "diff.html", item=item, feed=True, commit=None
@@ -653,8 +818,8 @@ class _PostPages:
 
     def _diff(self, before: Post | None, after: Post) -> WordDiff:
         """What changed from `before` (None: nothing) to `after`, as the page shows it."""
-        old_html = self.render(before).html if before else ""
-        new_html = self.render(after).html
+        old_html = self.render(before, old=True).html if before else ""
+        new_html = self.render(after, old=True).html
         notes = front_matter_notes(before, after) if before else ()
         key = cache_key("diff", DIFF_VERSION, old_html, new_html, *notes)
         diff = self.cache.diff(key)
@@ -664,19 +829,57 @@ class _PostPages:
         return diff
 
     def _write_snapshots(self, view: PostView, snapshots: dict[str, Post]) -> None:
+        """Write each revision's snapshot page, keeping those the previous site made from the
+        same inputs (a new revision changes only its own page and its predecessor's)."""
         with_pages = [r for r in view.revisions if r.url]
+        common = cache_key(
+            "snapshot", self.theme, engine(), repr(self._settings), view.url, view.post.title,
+            view.summary,
+        )  # fmt: skip
         for index, item in enumerate(with_pages):
             snapshot = snapshots[item.revision.commit.sha]
-            context = {
-                "view": view,
-                "item": item,
-                "snapshot": snapshot,
-                "rendered": self.render(snapshot),
-                "newer": with_pages[index - 1] if index > 0 else None,
-                "older": with_pages[index + 1] if index + 1 < len(with_pages) else None,
-                "commit": None,
-            }
-            _write(self.writer, self.env, "revision", (view.url, item.short), context)
+            newer = with_pages[index - 1] if index > 0 else None
+            older = with_pages[index + 1] if index + 1 < len(with_pages) else None
+
+            def context(
+                item: RevisionView = item,
+                snapshot: Post = snapshot,
+                newer: RevisionView | None = newer,
+                older: RevisionView | None = older,
+            ) -> Context:
+                return {
+                    "view": view,
+                    "item": item,
+                    "snapshot": snapshot,
+                    "rendered": self.render(snapshot, old=True),
+                    "newer": newer,
+                    "older": older,
+                    "commit": None,
+                }
+
+            key = cache_key(
+                common, repr(replace(item, diff=None)), snapshot.blob, snapshot.title,
+                newer.url if newer else "", older.url if older else "",
+            )  # fmt: skip
+            _write_unless_kept(
+                self.writer, self.env, "revision", (view.url, item.short), context, key,
+                self.made_before, self.made_from,
+            )  # fmt: skip
+
+
+_ENVIRONMENTS: dict[tuple[Settings, str, Navigation], jinja2.Environment] = {}
+
+
+def _environment(
+    settings: Settings, theme_fingerprint: str, templates: dict[str, bytes], nav: Navigation
+) -> jinja2.Environment:
+    """The template environment, made once per process (per settings, theme and navigation):
+    a worker compiles each template once for all its batches, not once per batch."""
+    key = (settings, theme_fingerprint, nav)
+    if key not in _ENVIRONMENTS:
+        _ENVIRONMENTS.clear()  # one build's at a time
+        _ENVIRONMENTS[key] = theme.template_environment(settings, templates, nav)
+    return _ENVIRONMENTS[key]
 
 
 def _former_urls(post: Post, pages: str) -> tuple[str, ...]:
@@ -688,5 +891,12 @@ def _former_urls(post: Post, pages: str) -> tuple[str, ...]:
             urls.page(r.path, pages) for r in post.trail.revisions if r.path.startswith(inside)
         }
     else:
-        former = {urls.post(r.path) for r in post.trail.revisions}
+        # Each distinct path once: a living document has hundreds of revisions at one path.
+        former = {urls.post(path) for path in {r.path for r in post.trail.revisions}}
     return tuple(sorted(former - {post.url}))
+
+
+def _as_text(text: str) -> Rendered:
+    """A revision shown as the text it was written in."""
+    shown = f'<pre class="source">{html.escape(text)}</pre>\n'
+    return Rendered(html=shown, toc=(), first_paragraph="", words=count_html(shown))
