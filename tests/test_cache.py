@@ -360,3 +360,16 @@ def test_a_new_revision_rewrites_only_its_own_and_its_predecessors_snapshots(blo
     }
     assert len(snapshots) == 2  # the new revision's page, and the one it now succeeds
     _equals_cold(blog, site, tmp_path)
+
+
+def test_a_scheduled_post_appears_on_its_day_though_nothing_else_changed(blog, tmp_path):
+    from redraft.config import build_now
+
+    blog.write("posts/a.md", "# A\n\nNow.\n")
+    blog.write("posts/later.md", "---\ndate: 2024-06-01\n---\n# Later\n\nOn its day.\n")
+    blog.commit("Add a post and schedule one", "2024-05-01T10:00:00+00:00")
+    site = blog.build(now=build_now("2024-05-02"))
+    assert not (site / "posts/later/index.html").exists()
+    blog.build(now=build_now("2024-06-02"))
+    assert (site / "posts/later/index.html").is_file()
+    _equals_cold(blog, site, tmp_path, now=build_now("2024-06-02"))
