@@ -11,13 +11,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import content, history, pages
-from .cache import DATABASE, FOLDER, cached_log
+from .cache import DATABASE, FOLDER
 from .cache import folder as cache_folder
 from .config import load_settings
 from .content import UNTRACKED
 from .output import check_output_folder, fresh_folder, remove
 from .pages import Progress
 from .site_files import committed_site_files, uncommitted_site_files, working_site_files
+from .trails import post_trails, redirects
 
 
 def _silent(stage: str, done: int, total: int) -> None:
@@ -37,6 +38,7 @@ class BuildResult:
     site_changes: list[str] = field(default_factory=list)
     reused: int = 0  # posts whose pages were linked from the previous build, nothing re-rendered
     drafts: int = 0  # committed posts left out because their front matter says draft: true
+    warnings: list[str] = field(default_factory=list)  # one line each, for the writer
 
 
 def build_site(
@@ -67,21 +69,15 @@ def build_site(
         site_files = working_site_files(root)
         settings = load_settings(root, base_url=base_url)
     target = (output or root / settings.output).resolve()
-    check_output_folder(root, target, posts=settings.posts)
+    check_output_folder(root, target, posts=settings.post_folders)
     cache_dir = cache_folder(root) if cache else None
 
     inventory = content.read_inventory(repo, head, settings, drafts=drafts)
     report("history", 0, 1)
     trails: dict[str, history.Trail] = {}
     if repo is not None and head is not None:
-        trails = history.read_trails(
-            repo,
-            settings.posts,
-            [s.path for s in inventory.sources if s.status != UNTRACKED],
-            minor_markers=settings.minor_markers,
-            committer_dates=settings.dates == "committer",
-            log=cached_log(repo, head, settings.posts, cache_dir),
-        )
+        committed = [s.path for s in inventory.sources if s.status != UNTRACKED]
+        trails = post_trails(repo, head, settings, committed, cache_dir)
     report("history", 1, 1)
 
     posts = content.published_posts(inventory.sources, trails, settings, drafts=drafts)
@@ -103,6 +99,8 @@ def build_site(
         site_changes=uncommitted_site_files(repo) if repo is not None and head else [],
         reused=reused,
         drafts=0 if drafts else len(inventory.sources) - len(posts),
+        warnings=history.rename_warnings(post.trail for post in posts)
+        + redirects({post.source: post.trail for post in posts}).shared,
     )
 
 
@@ -111,4 +109,4 @@ def remove_build_products(root: Path) -> list[Path]:
     root = root.resolve()
     settings = load_settings(root)
     target = (root / settings.output).resolve()
-    return remove(root, target, root / FOLDER, posts=settings.posts)
+    return remove(root, target, root / FOLDER, posts=settings.post_folders)

@@ -9,9 +9,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import posixpath
 import re
 import reprlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, TypeVar
@@ -21,14 +22,16 @@ import yaml
 
 from . import history, urls
 from ._text import CONTROL_CHARACTERS, check_file_name
-from .config import Settings
+from .config import GLOB_CHARACTERS, Settings
 from .errors import RedraftError
 from .history import Trail
 from .site_files import read_inside
 
 COMMITTED, UNCOMMITTED, UNTRACKED = "committed", "uncommitted", "untracked"
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?\r?\n)?---[ \t]*(\r?\n|\Z)", re.DOTALL)
-_FIRST_HEADING = re.compile(r"\A\s*#[ \t]+(.+?)[ \t#]*(\r?\n|\Z)")
+_ATX_HEADING = re.compile(r" {0,3}#[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*(?:\r?\n|\Z)")
+_SETEXT_UNDERLINE = re.compile(r" {0,3}=+[ \t]*(?:\r?\n|\Z)")
+_FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
 # libyaml's loader when PyYAML was built with it: the same safe subset of YAML, many times faster.
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _T = TypeVar("_T")
@@ -97,16 +100,21 @@ def read_inventory(
     repo: git.Repo | None, head: str | None, settings: Settings, *, drafts: bool
 ) -> Inventory:
     """Posts and assets from the HEAD tree, or from the working tree when `drafts` is set."""
-    committed = _committed_files(repo, head, settings.posts) if repo is not None and head else {}
+    folders = list(settings.post_folders)
+    committed = _committed_files(repo, head, folders) if repo is not None and head else {}
     untracked: set[str] = set()
     modified: set[str] = set()
     if repo is not None and committed:
-        untracked, modified = history.uncommitted_paths(repo, settings.posts)
+        untracked, modified = history.uncommitted_paths(repo, *folders)
         # A post that is staged (git add) but was never committed is not published either.
         untracked |= modified - committed.keys()
         modified &= committed.keys()
     elif repo is not None or drafts:
-        untracked = set(_working_files(settings.source, settings.posts))
+        untracked = set(_working_files(settings.source, folders, settings.output))
+    selected = _selection(settings, committed.keys() | untracked | modified)
+    committed = {path: blob for path, blob in committed.items() if path in selected}
+    untracked &= selected
+    modified &= selected
 
     contents = history.read_blobs(repo, committed.values()) if repo and committed else {}
     files: dict[str, Source] = {
@@ -164,20 +172,90 @@ def _unpointed(repo: git.Repo | None, path: str, data: bytes) -> bytes:
     return content
 
 
-def _committed_files(repo: git.Repo, head: str, folder: str) -> dict[str, str]:
+def committed_posts(repo: git.Repo, settings: Settings) -> list[str]:
+    """The paths of the posts in the HEAD tree, as the `posts` and `exclude` settings choose."""
+    files = _committed_files(repo, "HEAD", list(settings.post_folders))
+    return sorted(path for path in _selection(settings, files) if path.endswith(".md"))
+
+
+def _selection(settings: Settings, paths: Iterable[str]) -> set[str]:
+    """The posts among `paths` and the files published beside them.
+
+    A post is a `.md` file under a `posts` folder, or matched by a `posts` pattern, and matched
+    by no `exclude` pattern. Every other file under a posts folder is published at its path
+    (images, data); a pattern publishes the other files of the folders its posts are in.
+    """
+    folders = [p.strip("/") for p in settings.posts if not _is_pattern(p)]
+    patterns = [_pattern(p) for p in settings.posts if _is_pattern(p)]
+    excluded = [_pattern(p) for p in settings.exclude]
+
+    def chosen(path: str) -> bool:
+        parts = path.split("/")
+        prefixes = ["/".join(parts[: n + 1]) for n in range(len(parts))]
+        return not any(pattern.fullmatch(p) for pattern in excluded for p in prefixes)
+
+    inside = {p for p in paths if any(f == "." or p.startswith(f + "/") for f in folders)}
+    matched = {p for p in paths if p.endswith(".md") and any(r.fullmatch(p) for r in patterns)}
+    beside = {posixpath.dirname(p) for p in matched if chosen(p)}
+    inside |= {p for p in paths if posixpath.dirname(p) in beside}
+    return {p for p in inside | matched if chosen(p)}
+
+
+def _is_pattern(entry: str) -> bool:
+    """Whether a `posts` entry is a pattern (a glob, or one file) rather than a folder."""
+    return bool(GLOB_CHARACTERS.search(entry)) or entry.endswith(".md")
+
+
+def _pattern(glob: str) -> re.Pattern[str]:
+    """A path pattern as a regular expression: `*` and `?` within a folder name, `**` across
+    folders; a plain folder name stands for everything in it."""
+    glob = glob.strip("/")
+    if not GLOB_CHARACTERS.search(glob):
+        return re.compile(re.escape(glob) + r"(?:/.*)?")
+    parts = []
+    for part in glob.split("/"):
+        # As in a shell, a wildcard does not match a name starting with a dot (.github).
+        if part == "**":
+            parts.append(r"(?:(?!\.)[^/]+/)*")
+        else:
+            hidden = "" if part.startswith(".") else r"(?!\.)"
+            parts.append(hidden + _GLOB_PART.sub(_glob_regex, part) + "/")
+    return re.compile("".join(parts).removesuffix("/"))
+
+
+_GLOB_PART = re.compile(r"\*|\?|\[!?[^\]]*\]|[^*?\[]+|\[")
+
+
+def _glob_regex(match: re.Match[str]) -> str:
+    token = match.group()
+    if token == "*":
+        return "[^/]*"
+    if token == "?":
+        return "[^/]"
+    if token.startswith("[") and token.endswith("]") and len(token) > 2:
+        return "[^" + token[2:] if token.startswith("[!") else token
+    return re.escape(token)
+
+
+def _committed_files(repo: git.Repo, head: str, folders: list[str]) -> dict[str, str]:
     # Symlinks (mode 120000) are never followed: their target may lie outside the repository.
-    return {e.path: e.blob for e in history.list_tree(repo, folder, head) if e.mode != "120000"}
+    entries = history.list_tree(repo, *folders, rev=head)
+    return {e.path: e.blob for e in entries if e.mode != "120000"}
 
 
-def _working_files(root: Path, folder: str) -> list[str]:
-    base = root / folder
+def _working_files(root: Path, folders: list[str], output: str) -> list[str]:
     found = []
-    for dirpath, dirnames, filenames in os.walk(base):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in filenames:
-            if not name.startswith("."):
-                found.append((Path(dirpath) / name).relative_to(root).as_posix())
-    return sorted(found)
+    skipped = (root / output).resolve()
+    for folder in folders:
+        for dirpath, dirnames, filenames in os.walk(root / folder):
+            dirnames[:] = sorted(
+                d for d in dirnames
+                if not d.startswith(".") and (Path(dirpath) / d).resolve() != skipped
+            )  # fmt: skip
+            for name in filenames:
+                if not name.startswith("."):
+                    found.append((Path(dirpath) / name).relative_to(root).as_posix())
+    return sorted(set(found))
 
 
 def parse_post(source: Source, trail: Trail | None = None, *, zone: dt.tzinfo = dt.UTC) -> Post:
@@ -224,10 +302,10 @@ def read_post(
 
     title = meta.get("title")
     if title is None:
-        heading = _FIRST_HEADING.match(body)
+        heading = first_heading(body)
         if heading:
-            title = heading.group(1)
-            body = body[heading.end() :]
+            title, start, end = heading
+            body = body[:start] + body[end:]
         else:
             title = PurePosixPath(urls.post(source.path)).name.replace("-", " ").replace("_", " ")
 
@@ -271,6 +349,29 @@ def parse_revision(blob: str, text: str, current: str, zone: dt.tzinfo) -> Post:
         return parse_post(source, zone=zone)
     except RedraftError:
         return Post(source=current, url=urls.post(current), title="", body=text, blob=blob)
+
+
+def first_heading(body: str) -> tuple[str, int, int] | None:
+    """The first level-1 heading wherever it stands (`# Title`, or a line underlined with `=`),
+    outside code: (its text, where its lines start and end in `body`)."""
+    fence = ""
+    offset, previous = 0, None
+    for line in body.splitlines(keepends=True):
+        opening = _FENCE.match(line)
+        if fence:
+            if opening and opening.group(1)[0] == fence[0] and len(opening.group(1)) >= len(fence):
+                fence = ""
+        elif opening:
+            fence = opening.group(1)
+        elif heading := _ATX_HEADING.fullmatch(line):
+            return heading.group(1).strip(), offset, offset + len(line)
+        elif previous and _SETEXT_UNDERLINE.fullmatch(line):
+            text, start = previous
+            return text.strip(), start, offset + len(line)
+        blank = not line.strip() or fence or line.startswith(("    ", "\t"))
+        previous = None if blank else (line, offset)
+        offset += len(line)
+    return None
 
 
 def _key_lines(text: str) -> dict[str, int]:

@@ -39,7 +39,7 @@ from typing import Any, Literal
 import git
 import jinja2
 
-from . import feeds, history, output, theme, urls
+from . import feeds, history, output, theme, trails, urls
 from ._version import __version__
 from .cache import Cache, PageRecord, cache_key
 from .config import Settings
@@ -51,8 +51,7 @@ from .diffs import (
     rendered_diff,
     section_fingerprints,
 )
-from .errors import RedraftError
-from .markdown import RENDERER_VERSION, MarkupError, Rendered, render_markdown
+from .markdown import RENDERER_VERSION, Rendered, render_markdown
 from .output import Writer
 from .site_files import SiteFiles
 from .views import Change, PostView, RevisionView, json_ld, timeline
@@ -280,16 +279,8 @@ def _by_tag(views: list[PostView]) -> dict[str, list[PostView]]:
 
 
 def _redirects(views: list[PostView]) -> dict[str, str]:
-    """Former addresses of renamed posts, each with the post's address now."""
-    # Compared without case: on a case-insensitive disk (macOS, Windows) the redirect left by a
-    # case-only rename would overwrite the post itself.
-    current = {v.url.casefold() for v in views}
-    return {
-        former: view.url
-        for view in views
-        for former in view.former_urls
-        if former.casefold() not in current
-    }
+    """Former addresses of renamed posts, each with the address of the post that had it last."""
+    return trails.redirects({view.post.source: view.post.trail for view in views}).targets
 
 
 @dataclass(frozen=True)
@@ -490,12 +481,7 @@ class _PostPages:
         rendered = self.cache.rendered(key) if post.blob else None
         if rendered is None:
             resolve = partial(urls.resolve_link, source=post.source, base_path=settings.base_path)
-            try:
-                rendered = render_markdown(
-                    post.body, resolve_link=resolve, raw_html=settings.raw_html
-                )
-            except MarkupError as exc:
-                raise RedraftError(f"{post.source}: {exc}") from None
+            rendered = render_markdown(post.body, resolve_link=resolve, raw_html=settings.raw_html)
             for warning in rendered.warnings:
                 # Workers share the build's stderr: the author sees this wherever it rendered.
                 print(f"{post.source}: warning: {warning}", file=sys.stderr, flush=True)
