@@ -113,7 +113,11 @@ def check(root: Path, *, committed: bool = False) -> Checked:
     shown = [(source, post) for source, post in read if not (committed and post.draft)]
     posts = [post for _, post in shown]
     if head is not None:
-        trails = post_trails(repo, head, settings, [p.source for p in posts], cache_folder(root))
+        # The build's cache, when a build made one: a check never creates it (`build --no-cache`
+        # runs a check too, and must leave no cache behind).
+        cache = cache_folder(root)
+        cache = cache if cache is not None and cache.is_dir() else None
+        trails = post_trails(repo, head, settings, [p.source for p in posts], cache)
         problems += _history_problems(trails)
     problems += _shared_urls(posts)
     if not settings.raw_html:
