@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 from dataclasses import dataclass, field
+from datetime import datetime
 from html.parser import HTMLParser
 from pathlib import Path
 
+import feedparser
 import pytest
 
 from redraft import build_site
@@ -35,6 +38,19 @@ class Blog:
             ["git", *args],
             cwd=self.root,
             env={**os.environ, **_GIT_ENV, **(env or {})},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return result.stdout
+
+    def git_input(self, text: str, *args: str) -> str:
+        """Run git with `text` on its standard input."""
+        result = subprocess.run(
+            ["git", *args],
+            cwd=self.root,
+            env={**os.environ, **_GIT_ENV},
+            input=text,
             capture_output=True,
             text=True,
             check=True,
@@ -191,3 +207,84 @@ def parse_html(path: Path) -> Page:
 @pytest.fixture
 def read_page():
     return parse_html
+
+
+def git_follow_dates(root: Path, path: str) -> tuple[datetime, datetime]:
+    """(published, updated) as git answers them: `git log --follow --no-merges` for `path`,
+    its oldest commit, and its newest one that is neither [minor] nor a pure rename."""
+    out = subprocess.run(
+        ["git", "log", "--follow", "--no-merges", "-M", "--name-status", "-z",
+         "--format=%H%x00%aI%x00%s%x00", "--", path],
+        cwd=root, env={**os.environ, **_GIT_ENV}, capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    # NUL-separated: a commit's id, date and subject (which may hold any other character), then
+    # its status letters, each followed by one path (two for a rename).
+    tokens = iter(out.split("\0"))
+    commits: list[tuple[datetime, str, bool]] = []
+    for token in tokens:
+        token = token.strip("\n")
+        if re.fullmatch(r"[0-9a-f]{40}", token):
+            date, subject = next(tokens), next(tokens)
+            commits.append((datetime.fromisoformat(date), subject, False))
+        elif token and commits:
+            paths = 2 if token[0] in "RC" else 1
+            for _ in range(paths):
+                next(tokens)
+            if token == "R100":
+                commits[-1] = (*commits[-1][:2], True)
+    counting = [d for d, subject, rename in commits if "[minor]" not in subject and not rename]
+    return commits[-1][0], counting[0]
+
+
+def dates_everywhere(root: Path, site: Path, url: str, source: str) -> dict[str, tuple]:
+    """(published, updated) of one post as every output states it: its page (JSON-LD and
+    <time>), the site feed, its own feed, the sitemap and `redraft history`."""
+    from click.testing import CliRunner
+
+    from redraft.cli import main
+
+    found: dict[str, tuple] = {}
+    page = parse_html(site / url / "index.html")
+    data = page.json_ld[0]
+    published = datetime.fromisoformat(data["datePublished"])
+    found["json-ld"] = (published, datetime.fromisoformat(data["dateModified"]))
+    assert page.times[0] == data["datePublished"], "the visible date is the JSON-LD date"
+    site_feed = feedparser.parse((site / "feed.xml").read_bytes())
+    entry = next((e for e in site_feed.entries if e.link.rstrip("/").endswith("/" + url)), None)
+    if entry is None:
+        # The site feed holds the newest `feed_limit` (20) posts: an older one is left out.
+        assert len(site_feed.entries) == 20, f"{url} is missing from a feed that is not full"
+    else:
+        found["site feed"] = (
+            datetime.fromisoformat(entry.published),
+            datetime.fromisoformat(entry.updated),
+        )
+    own = feedparser.parse((site / url / "feed.xml").read_bytes())
+    stamps = sorted(datetime.fromisoformat(e.updated) for e in own.entries)
+    found["post feed"] = (stamps[0], stamps[-1])
+    sitemap = (site / "sitemap.xml").read_text(encoding="utf-8")
+    lastmod = re.search(rf"/{re.escape(url)}/</loc><lastmod>([^<]+)<", sitemap)
+    assert lastmod, f"{url} is not in the sitemap"
+    found["sitemap"] = (published, datetime.fromisoformat(lastmod.group(1)))
+    result = CliRunner().invoke(main, ["history", "-C", str(root), source])
+    assert result.exit_code == 0, result.output
+    summary = re.search(r"published (.+?), updated (.+)$", result.stderr.strip())
+    assert summary, result.stderr
+    found["redraft history"] = tuple(
+        datetime.strptime(text, "%Y-%m-%d %H:%M %z") for text in summary.groups()
+    )
+    return found
+
+
+def same_minute(found: dict[str, tuple], published: datetime, updated: datetime) -> None:
+    """Every output's dates equal git's (the terminal shows minutes)."""
+    for where, (first, last) in found.items():
+        if where == "redraft history":
+            first, last = first.replace(second=0), last.replace(second=0)
+            published, updated = published.replace(second=0), updated.replace(second=0)
+        assert (first, last) == (published, updated), where
+
+
+def revision_lines(stdout: str) -> list[str]:
+    """The lines of `redraft history` that are revisions (its last line counts them)."""
+    return [line for line in stdout.splitlines() if re.match(r"\d{4}-\d\d-\d\d ", line)]

@@ -9,12 +9,13 @@ import subprocess
 import pytest
 from click.testing import CliRunner
 
-from redraft import history
+from redraft import check as check_module
 from redraft import markdown as markdown_module
 from redraft import pages as pages_module
 from redraft.check import ERROR, WARNING, Problem, check, check_site
 from redraft.cli import main
 from redraft.errors import RedraftError
+from redraft.trails import post_trails
 
 
 def _errors(problems: list[Problem]) -> list[Problem]:
@@ -169,19 +170,24 @@ def test_every_problem_of_every_file_in_one_run(blog):
     ]
 
 
-def test_check_reads_no_history_and_renders_nothing(blog, monkeypatch):
+def test_check_reads_the_builds_trails_and_renders_nothing(blog, monkeypatch):
     blog.write("posts/a.md", "# A\n\n[b](b.md)\n")
     blog.write("posts/b.md", "# B\n")
     blog.commit("Add posts")
+    asked = []
+
+    def recorded(*args, **kwargs):
+        asked.append(sorted(args[3]))
+        return post_trails(*args, **kwargs)
 
     def forbidden(*args, **kwargs):
-        raise AssertionError("check must not read history or render")
+        raise AssertionError("check must not render")
 
-    monkeypatch.setattr(history, "stream_log", forbidden)
-    monkeypatch.setattr(history, "read_trails", forbidden)
+    monkeypatch.setattr(check_module, "post_trails", recorded)
     monkeypatch.setattr(markdown_module, "render_markdown", forbidden)
     monkeypatch.setattr(pages_module, "render_markdown", forbidden)
     assert check_site(blog.root) == []
+    assert asked == [["posts/a.md", "posts/b.md"]], "the build's own trail function"
 
 
 def test_a_shallow_clone_is_an_error_that_explains_fetch_depth(blog, tmp_path):

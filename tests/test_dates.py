@@ -87,11 +87,15 @@ def test_front_matter_overrides_dates_title_tags_and_summary(blog):
 
 def test_title_falls_back_to_first_heading_then_file_name(blog):
     blog.write("posts/with-heading.md", "# The real title\n\nText.\n")
-    blog.write("posts/no_heading-here.md", "Just text.\n")
-    blog.commit("Add two", "2024-01-05T09:00:00+00:00")
+    blog.write("posts/no_heading-here.md", "Just text.\n\n```sh\n# a comment, not a title\n```\n")
+    blog.write("posts/readme/index.md", "![logo](logo.png)\n\n# The art of it\n\nText.\n")
+    blog.commit("Add three", "2024-01-05T09:00:00+00:00")
     site = blog.build()
     assert parse_html(site / "posts/with-heading/index.html").texts("h1") == ["The real title"]
     assert parse_html(site / "posts/no_heading-here/index.html").texts("h1") == ["no heading here"]
+    readme = parse_html(site / "posts/readme/index.html")
+    assert readme.texts("h1") == ["The art of it"]  # the heading below the logo, shown once
+    assert "posts/readme/logo.png" in " ".join(readme.sources)
 
 
 def test_index_lists_newest_first_and_marks_updated_posts(blog):

@@ -164,7 +164,7 @@ def test_history_command_prints_one_line_per_revision(living):
     args = ["history", "--root", str(living.root), "posts/field-notes.md"]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
-    lines = result.output.splitlines()
+    lines = result.stdout.splitlines()
     assert len(lines) == 6
     assert lines[-1] == "4 revisions (1 minor) · moved once"  # as the site counts them
     assert lines[0].startswith("2024-03-11 09:00 +0000") and "Punctuation [minor]" in lines[0]

@@ -76,13 +76,34 @@ def test_code_tables_footnotes_tasks_and_figures(page):
     assert "Training loss by epoch" in html.split("<figcaption>")[1]
 
 
-def test_invalid_tex_is_a_build_error_naming_the_post(blog):
-    blog.write("posts/bad-maths.md", "# Bad\n\nSee $x^$ here.\n")
+def test_invalid_tex_shows_as_its_source_and_check_warns(blog):
+    blog.write("posts/bad-maths.md", "# Bad\n\nSee $x^$ here, and $<b>\\frac{1}{$.\n")
     blog.commit("Add bad maths", "2024-01-01T10:00:00+00:00")
-    result = CliRunner().invoke(main, ["build", "--root", str(blog.root)])
-    assert result.exit_code == 1
-    assert "posts/bad-maths.md: invalid TeX" in result.output
-    assert "Traceback" not in result.output
+    html = (blog.build() / "posts/bad-maths/index.html").read_text(encoding="utf-8")
+    assert '<code class="tex-source">$x^$</code>' in html
+    assert '<code class="tex-source">$&lt;b&gt;\\frac{1}{$</code>' in html
+    result = CliRunner().invoke(main, ["check", "--root", str(blog.root)])
+    assert result.exit_code == 0, result.output
+    assert "posts/bad-maths.md:3: warning: invalid TeX in $x^$" in result.output
+
+
+@pytest.mark.parametrize(
+    ("text", "formulas"),
+    [
+        ("It costs $20,000 or $30,000.", 0),
+        ("Run `echo $HOME` and $x$.", 1),
+        ("A $ sign, then a $5 note.", 0),
+        ("Not $ x$, not $x $, not $x$1.", 0),
+        ("Never across code: $a `b$ c`.", 0),
+        ("Escaped \\$x$ stays text.", 0),
+        ("$e^{i\\pi}$ opens a line.", 1),
+        ("Display $$\\sum_i x_i$$ inline.", 1),
+    ],
+)
+def test_dollar_signs_follow_pandoc_rules(text, formulas):
+    html = render_markdown(text).html
+    assert html.count("<math") == formulas, html
+    assert "tex-source" not in html, "valid TeX renders as maths"
 
 
 def test_raw_html_can_be_turned_off():

@@ -79,7 +79,7 @@ def built(blog):
     ("path", "text"),
     [
         ("posts/b.md", "---\ntitle: [broken\n---\nBad YAML, found before any page is written.\n"),
-        ("posts/b.md", "# B\n\nBad TeX $\\frac{1}{$, found while pages are being written.\n"),
+        ("posts/b/feed.xml", "<feed>a file at the address of the post's feed</feed>"),
         ("theme/templates/tag.html", "{% extends 'base.html' %}{% block main %}{% endfor %}"),
     ],
 )

@@ -12,7 +12,7 @@ from redraft.errors import RedraftError
 
 def _trail(blog, path):
     repo = history.open_repo(blog.root)
-    return history.read_trails(repo, "posts", [path])[path]
+    return history.read_trails(repo, [path])[path]
 
 
 def test_a_trail_follows_a_rename_and_dates_each_revision(blog):

@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import datetime
 from functools import partial
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import yaml
 
 from . import history, urls
+from .cache import folder as cache_folder
 from .config import Settings, load_settings
-from .content import Post, parse_revision
+from .content import Post, committed_posts, parse_revision
 from .diffs import WordDiff, front_matter_notes, rendered_diff
 from .errors import RedraftError
-from .history import Revision
-from .markdown import MarkupError, render_markdown
+from .history import Revision, Trail
+from .markdown import render_markdown
 from .site_files import check_writable_inside
+from .trails import post_trails
 from .urls import slugify
 
 _BODY = "\nStart writing here. Commit the file to publish it.\n"
@@ -25,7 +29,7 @@ _BODY = "\nStart writing here. Commit the file to publish it.\n"
 def new_post(root: Path, title: str, tags: tuple[str, ...] = ()) -> Path:
     """Write posts/<slug>.md with front matter and return its path; never overwrite."""
     settings = load_settings(root.resolve())
-    path = settings.source / settings.posts / f"{slugify(title)}.md"
+    path = settings.source / settings.posts_folder / f"{slugify(title)}.md"
     if os.path.lexists(path):
         raise RedraftError(
             f"{path.relative_to(settings.source)} already exists; pick another title"
@@ -52,31 +56,49 @@ class HistoryLine:
     diff: WordDiff | None
 
 
-def post_history(root: Path, path: Path) -> list[HistoryLine]:
-    """A committed post's revisions, newest first, each with its word diff."""
+@dataclass(frozen=True)
+class PostHistory:
+    """A post's trail as `redraft history` prints it."""
+
+    path: str  # the post's path at HEAD
+    trail: Trail
+    lines: list[HistoryLine]  # newest first
+    asked_for: str = ""  # the former path or address the writer named, when the post moved
+
+
+def post_history(root: Path, post: str) -> PostHistory:
+    """A committed post's revisions, newest first, each with its word diff.
+
+    `post` is a path (relative to the current folder or to the repository), a slug, a site
+    address (/posts/x/), or a path the post had before it moved.
+    """
     settings = load_settings(root.resolve())
     repo = history.open_repo(settings.source)
-    if history.head_commit(repo) is None:
+    head = history.head_commit(repo)
+    if head is None:
         raise RedraftError("this repository has no commits yet")
-    relative = _repo_path(settings.source, path)
-    trail = history.read_trails(
-        repo,
-        ".",
-        [relative],
-        minor_markers=settings.minor_markers,
-        committer_dates=settings.dates == "committer",
-    )[relative]
-    if not trail.revisions:
-        raise RedraftError(f"{relative}: no committed history (is it committed at HEAD?)")
+    cache_dir = cache_folder(settings.source)
+    posts = committed_posts(repo, settings)
+    path = _find_post(settings.source, post, posts, settings.base_path)
+    asked_for = ""
+    if path is None:
+        trails = post_trails(repo, head, settings, posts, cache_dir)
+        path = _former(settings.source, post, trails)
+        if path is None:
+            raise RedraftError(
+                f"{post}: no committed post has this path, slug or address, now or before"
+            )
+        asked_for = post
+    trail = post_trails(repo, head, settings, [path], cache_dir)[path]
     lines = []
     for revision, before, after in history.revision_texts(repo, trail):
         diff = None
         if after is not None:
-            new = parse_revision(revision.blob, after, relative, settings.zone)
-            old = parse_revision(revision.old_blob, before, relative, settings.zone)
+            new = parse_revision(revision.blob, after, path, settings.zone)
+            old = parse_revision(revision.old_blob, before, path, settings.zone)
             diff = _diff(old if revision.old_blob else None, new, settings)
         lines.append(HistoryLine(revision, diff))
-    return lines[::-1]
+    return PostHistory(path, trail, lines[::-1], asked_for)
 
 
 def _diff(old: Post | None, new: Post, settings: Settings) -> WordDiff:
@@ -87,16 +109,44 @@ def _diff(old: Post | None, new: Post, settings: Settings) -> WordDiff:
 
 def _html(post: Post, settings: Settings) -> str:
     resolve = partial(urls.resolve_link, source=post.source, base_path=settings.base_path)
-    try:
-        return render_markdown(post.body, resolve_link=resolve, raw_html=settings.raw_html).html
-    except MarkupError as exc:
-        raise RedraftError(f"{post.source}: {exc}") from None
+    return render_markdown(post.body, resolve_link=resolve, raw_html=settings.raw_html).html
 
 
-def _repo_path(root: Path, path: Path) -> str:
-    full = (path if path.is_absolute() else Path.cwd() / path).resolve()
-    if not full.is_relative_to(root):
-        full = (root / path).resolve()
-    if not full.is_relative_to(root):
-        raise RedraftError(f"{path} is not inside the blog at {root}")
-    return full.relative_to(root).as_posix()
+def _find_post(root: Path, asked: str, posts: list[str], base_path: str) -> str | None:
+    """The HEAD post `asked` names: a path, a site address or a slug."""
+    for relative in _repo_paths(root, asked):
+        if relative in posts:
+            return relative
+    address = urlsplit(asked).path.strip("/")
+    address = address.removeprefix(base_path.strip("/")).strip("/") + "/"
+    by_url = {urls.post(p): p for p in posts}
+    if address in by_url:
+        return by_url[address]
+    by_slug = {u.rstrip("/").rsplit("/", 1)[-1]: p for u, p in sorted(by_url.items())}
+    return by_slug.get(address.rstrip("/"))
+
+
+def _former(root: Path, asked: str, trails: dict[str, Trail]) -> str | None:
+    """The HEAD post that once had the path (or the address) `asked`, the latest such."""
+    paths = set(_repo_paths(root, asked))
+    address = urlsplit(asked).path.strip("/") + "/"
+    found: tuple[datetime, str] | None = None
+    for path, trail in trails.items():
+        for revision in trail.revisions:
+            former = {revision.path, revision.old_path} - {""}
+            named = bool(paths & former) or address in {urls.post(f) for f in former}
+            if named and revision.date and (found is None or revision.date > found[0]):
+                found = (revision.date, path)
+    return found[1] if found else None
+
+
+def _repo_paths(root: Path, asked: str) -> list[str]:
+    """`asked` as paths from the repository's top: read from the current folder, then from the
+    top (those that lead inside the repository)."""
+    path = Path(asked)
+    found = []
+    for full in ((path if path.is_absolute() else Path.cwd() / path).resolve(), root / path):
+        full = full.resolve()
+        if full.is_relative_to(root) and full != root:
+            found.append(full.relative_to(root).as_posix())
+    return found

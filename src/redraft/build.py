@@ -10,16 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import git
-
 from . import content, history, pages
-from .cache import DATABASE, FOLDER, SiteBuilt, cached_log
+from .cache import DATABASE, FOLDER, SiteBuilt
 from .cache import folder as cache_folder
-from .config import Now, Settings, build_now, load_settings
+from .config import Now, build_now, load_settings
 from .content import UNTRACKED
 from .output import check_output_folder, remove, site_update
 from .pages import Progress
 from .site_files import committed_site_files, uncommitted_site_files, working_site_files
+from .trails import post_trails, redirects
 
 
 def _silent(stage: str, done: int, total: int) -> None:
@@ -41,6 +40,7 @@ class BuildResult:
     site_changes: list[str] = field(default_factory=list)
     reused: int = 0  # posts whose pages were linked from the previous build, nothing re-rendered
     drafts: int = 0  # committed posts left out because their front matter says draft: true
+    warnings: list[str] = field(default_factory=list)  # one line each, for the writer
 
 
 def build_site(
@@ -79,7 +79,7 @@ def build_site(
         site_files = working_site_files(root)
         settings = load_settings(root, base_url=base_url)
     target = (output or root / settings.output).resolve()
-    check_output_folder(root, target, posts=settings.posts)
+    check_output_folder(root, target, posts=settings.post_folders)
     cache_dir = cache_folder(root) if cache else None
     cache_file = cache_dir / DATABASE if cache_dir else None
     inputs = None
@@ -90,7 +90,7 @@ def build_site(
         if built and not built.waiting:
             untracked: list[str] = []
             modified: list[str] = []
-            for folder in (settings.posts, settings.pages):
+            for folder in (None, settings.pages):
                 new, edited = content.uncommitted(repo, head, settings, folder)
                 untracked, modified = untracked + new, modified + edited
             return BuildResult(
@@ -101,14 +101,18 @@ def build_site(
     inventory = content.read_inventory(repo, head, settings, drafts=drafts)
     standalone = content.read_inventory(repo, head, settings, drafts=drafts, folder=settings.pages)
     report("history", 0, 1)
-    trails = _trails(repo, head, settings.posts, inventory, settings, cache_dir)
-    page_trails = _trails(repo, head, settings.pages, standalone, settings, cache_dir)
+    trails: dict[str, history.Trail] = {}
+    if repo is not None and head is not None:
+        # One pass over the whole repository's log gives the posts and the pages their trails.
+        sources = inventory.sources + standalone.sources
+        committed = [s.path for s in sources if s.status != UNTRACKED]
+        trails = post_trails(repo, head, settings, committed, cache_dir)
     report("history", 1, 1)
 
     posts, scheduled = content.published_posts(
         inventory.sources, trails, settings, drafts=drafts, now=now.moment, future=future
     )
-    own_pages = content.standalone_pages(standalone.sources, page_trails, settings, drafts=drafts)
+    own_pages = content.standalone_pages(standalone.sources, trails, settings, drafts=drafts)
     assets = inventory.assets + standalone.assets
     if not drafts:
         assets = content.published_assets(inventory, posts) + content.published_assets(
@@ -146,27 +150,8 @@ def build_site(
         site_changes=uncommitted_site_files(repo) if repo is not None and head else [],
         reused=reused,
         drafts=left_out,
-    )
-
-
-def _trails(
-    repo: git.Repo | None,
-    head: str | None,
-    folder: str,
-    inventory: content.Inventory,
-    settings: Settings,
-    cache_dir: Path | None,
-) -> dict[str, history.Trail]:
-    """The trail of each committed file of `inventory`, from the history of `folder`."""
-    if repo is None or head is None or not inventory.sources:
-        return {}  # no second pass over the log for a blog without pages
-    return history.read_trails(
-        repo,
-        folder,
-        [s.path for s in inventory.sources if s.status != UNTRACKED],
-        minor_markers=settings.minor_markers,
-        committer_dates=settings.dates == "committer",
-        log=cached_log(repo, head, folder, cache_dir),
+        warnings=history.rename_warnings(post.trail for post in posts + own_pages)
+        + redirects({p.source: p.trail for p in posts + own_pages}, settings.pages).shared,
     )
 
 
@@ -175,4 +160,4 @@ def remove_build_products(root: Path) -> list[Path]:
     root = root.resolve()
     settings = load_settings(root)
     target = (root / settings.output).resolve()
-    return remove(root, target, root / FOLDER, posts=settings.posts)
+    return remove(root, target, root / FOLDER, posts=settings.post_folders)

@@ -25,7 +25,7 @@ from .markdown import Rendered
 
 FOLDER = ".redraft-cache"
 DATABASE = "cache.sqlite3"
-_LOG_VERSION = 2
+_LOG_VERSION = 4
 # A post's pages as one build wrote them: the fingerprint of what they show, and their files.
 PageRecord = tuple[str, list[str]]
 
@@ -215,26 +215,27 @@ def _open(path: Path) -> sqlite3.Connection | None:
         return None
 
 
-def cached_log(repo: git.Repo, head: str, folder: str, cache_dir: Path | None) -> list[LogEntry]:
-    """The history of `folder` up to `head`, reading from git only the commits the cache lacks.
+def cached_log(repo: git.Repo, head: str, cache_dir: Path | None) -> list[LogEntry]:
+    """The repository's history up to `head`, reading from git only the commits the cache lacks.
 
     The parsed log is saved per head. When `head` descends from the saved one, only
     `git log SAVED..HEAD` is read and put in front (newer commits first, as git lists them); a
     rewritten history, or no cache, means one full pass. `head` is the commit id the build read
-    once, never "HEAD": a commit landing meanwhile must not be saved under the old id.
+    once, never "HEAD": a commit landing meanwhile must not be saved under the old id. The log
+    covers the whole repository, so one entry serves every `posts` setting.
     """
     # Author names in the log come through .mailmap: a changed mailmap means a new log.
     names = history.mailmap(repo)
-    path = cache_dir / f"log-{cache_key(folder, names)[:16]}.json" if cache_dir else None
-    saved = _load_log(path, folder) if path else None
+    path = cache_dir / f"log-{cache_key(_LOG_VERSION, names)[:16]}.json" if cache_dir else None
+    saved = _load_log(path) if path else None
     if saved and saved[0] == head:
         return saved[1]
     if saved and _descends(repo, head, saved[0]):
-        entries = list(history.stream_log(repo, folder, since=saved[0], head=head)) + saved[1]
+        entries = list(history.stream_log(repo, since=saved[0], head=head)) + saved[1]
     else:
-        entries = list(history.stream_log(repo, folder, head=head))
+        entries = list(history.stream_log(repo, head=head))
     if path:
-        _save_log(path, folder, head, entries)
+        _save_log(path, head, entries)
     return entries
 
 
@@ -245,10 +246,10 @@ def _descends(repo: git.Repo, head: str, ancestor: str) -> bool:
         return False  # the saved commit is gone: history was rewritten
 
 
-def _load_log(path: Path, folder: str) -> tuple[str, list[LogEntry]] | None:
+def _load_log(path: Path) -> tuple[str, list[LogEntry]] | None:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        if data["version"] != _LOG_VERSION or data["folder"] != folder:
+        if data["version"] != _LOG_VERSION:
             return None
         entries = [
             (
@@ -257,7 +258,7 @@ def _load_log(path: Path, folder: str) -> tuple[str, list[LogEntry]] | None:
                     datetime.fromisoformat(authored), datetime.fromisoformat(committed),
                     _text(subject), _text(body),
                 ),
-                [_change(*change) for change in changes],
+                [_change(change) for change in changes],
             )
             for (sha, parents, author, email, authored, committed, subject, body), changes
             in data["entries"]
@@ -267,15 +268,16 @@ def _load_log(path: Path, folder: str) -> tuple[str, list[LogEntry]] | None:
         return None
 
 
-def _change(
-    status: object, path: object, blob: object, old_blob: object, old_path: object, similarity: int
-) -> Change:
+def _change(values: list[Any]) -> Change:
+    """A Change from its saved fields (JSON has lists where it had tuples)."""
+    status, path, blob, old_blob, old_path, similarity, parent_blobs, parent_paths = values
     return Change(
-        _text(status), _text(path), _text(blob), _text(old_blob), _text(old_path), int(similarity)
-    )
+        _text(status), _text(path), _text(blob), _text(old_blob), _text(old_path),
+        int(similarity), tuple(map(_text, parent_blobs)), tuple(map(_text, parent_paths)),
+    )  # fmt: skip
 
 
-def _save_log(path: Path, folder: str, head: str, entries: list[LogEntry]) -> None:
+def _save_log(path: Path, head: str, entries: list[LogEntry]) -> None:
     rows = [
         (
             [c.sha, c.parents, c.author, c.email, c.authored.isoformat(),
@@ -284,7 +286,7 @@ def _save_log(path: Path, folder: str, head: str, entries: list[LogEntry]) -> No
         )
         for c, changes in entries
     ]  # fmt: skip
-    data = {"version": _LOG_VERSION, "folder": folder, "head": head, "entries": rows}
+    data = {"version": _LOG_VERSION, "head": head, "entries": rows}
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_suffix(".partial")

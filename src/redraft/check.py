@@ -3,9 +3,10 @@
 Looks at the posts and pages as `redraft serve` shows them (the working tree: what you are about to
 commit), or at the committed posts and pages (the HEAD tree, what a build publishes) for front matter a
 build refuses, files that are not UTF-8, two posts on one URL, relative links and images that
-lead nowhere on the site, and images without alt text; and at the clone itself, which must hold
-the history the dates come from. Reports every problem of every file in one run. Reads no
-history and renders no pages, so it is fast enough to run before every build and in an editor.
+lead nowhere on the site, images without alt text and formulas that do not convert; at the
+clone itself, which must hold the history the dates come from; and at the posts' trails as the
+build reads them (through the same cache). Reports every problem of every file in one run.
+Renders no pages, so it is fast enough to run before every build and in an editor.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import mistune
 
 from . import history, urls
 from ._text import plural
+from .cache import folder as cache_folder
 from .config import load_settings
 from .content import (
     Post,
@@ -34,9 +36,11 @@ from .content import (
     read_post,
 )
 from .errors import RedraftError
-from .markdown import PLUGINS
+from .history import Trail
+from .markdown import PLUGINS, tex_problem
 from .pages import outputs
 from .site_files import committed_site_files
+from .trails import post_trails, redirects
 
 ERROR, WARNING = "error", "warning"
 
@@ -122,6 +126,13 @@ def check(root: Path, *, committed: bool = False, now: dt.datetime | None = None
     # A preview shows drafts; a build publishes none of them.
     shown = [(source, post) for source, post in read if not (committed and post.draft)]
     posts = [post for _, post in shown]
+    if head is not None:
+        # The build's cache, when a build made one: a check never creates it (`build --no-cache`
+        # runs a check too, and must leave no cache behind).
+        cache = cache_folder(root)
+        cache = cache if cache is not None and cache.is_dir() else None
+        trails = post_trails(repo, head, settings, [p.source for p in posts], cache)
+        problems += _history_problems(trails, settings.pages)
     problems += _shared_urls(posts)
     if not settings.raw_html:
         problems += [
@@ -134,6 +145,7 @@ def check(root: Path, *, committed: bool = False, now: dt.datetime | None = None
     targets = _site_paths(posts, files + [item.address for item in copied])
     for source, post in shown:
         problems += _link_problems(source, post, targets, settings.pages)
+        problems += _maths_problems(source, post)
     return Checked(
         problems=sorted(problems),
         posts=len(read),
@@ -161,6 +173,13 @@ def _from_error(path: str, error: RedraftError) -> Problem:
     if located is None:
         return Problem(path, 0, message)
     return Problem(path, int(located.group(1) or 0), located.group(2))
+
+
+def _history_problems(trails: dict[str, Trail], pages: str) -> list[Problem]:
+    """What the build will warn about the history: commits where git gave up pairing renames,
+    and former addresses two posts had (the build redirects each to the one that had it last)."""
+    lines = history.rename_warnings(trails.values()) + redirects(trails, pages).shared
+    return [Problem(".git", 0, line, WARNING) for line in lines]
 
 
 def _shared_urls(posts: list[Post]) -> list[Problem]:
@@ -210,13 +229,37 @@ def _link_problems(source: Source, post: Post, targets: set[str], pages: str) ->
     return problems
 
 
-def _links(body: str) -> Iterator[tuple[str, str, str]]:
-    """('link' or 'image', url, alt text) for each link and image, as the renderer sees them:
-    none from code, maths or raw HTML."""
+def _maths_problems(source: Source, post: Post) -> list[Problem]:
+    """A warning for each formula that does not convert: the page shows its TeX source."""
+    text = source.data.decode("utf-8").removeprefix("\ufeff")
+    lines = _LineFinder(text, start=len(text) - len(post.body))
+    problems = []
+    for tex in _formulas(_tokens(post.body)):
+        problem = tex_problem(tex)
+        if problem:
+            shown = f"{problem}; the page shows it as written"
+            problems.append(Problem(post.source, lines.find(tex), shown, WARNING))
+    return problems
+
+
+def _formulas(tokens: list[dict[str, Any]]) -> Iterator[str]:
+    for token in tokens:
+        if token["type"] in ("inline_math", "block_math"):
+            yield token["raw"]
+        yield from _formulas(token.get("children", []))
+
+
+def _tokens(body: str) -> list[dict[str, Any]]:
     markdown = mistune.create_markdown(renderer=None, plugins=PLUGINS)
     tokens, _ = markdown.parse(body)
     assert isinstance(tokens, list)  # without a renderer, the parser returns its tokens
-    yield from _walk(tokens)
+    return tokens
+
+
+def _links(body: str) -> Iterator[tuple[str, str, str]]:
+    """('link' or 'image', url, alt text) for each link and image, as the renderer sees them:
+    none from code, maths or raw HTML."""
+    yield from _walk(_tokens(body))
 
 
 def _walk(tokens: list[dict[str, Any]]) -> Iterator[tuple[str, str, str]]:

@@ -17,6 +17,7 @@ from typing import ParamSpec, TypeVar
 
 import click
 
+from . import history
 from ._text import plural
 from ._version import __version__
 from .authoring import new_post, post_history
@@ -28,11 +29,25 @@ from .content import Post
 from .counts import count_trail
 from .diffs import as_text, plain_style
 from .errors import RedraftError
-from .history import Trail
 from .scaffold import HOSTS, IGNORED, PUBLISHED_BRANCH, init_site
 from .serve import serve as serve_preview
 
+
+def _repository_root(ctx: click.Context, param: click.Parameter, value: Path) -> Path:
+    """The top of the repository holding `value`, as git finds it: `cd posts && redraft build`
+    builds the blog, not a new one in posts/."""
+    return history.find_root(value)
+
+
 _ROOT = click.option(
+    "--root",
+    "-C",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    callback=_repository_root,
+    help="The blog's repository, or any folder in it [default: the current folder].",
+)
+_NEW_ROOT = click.option(
     "--root",
     "-C",
     type=click.Path(file_okay=False, path_type=Path),
@@ -117,6 +132,8 @@ def build(
     )
     if bar:
         bar.finish()
+    for warning in result.warnings:
+        click.secho(f"warning: {warning}", fg="yellow", err=True)
     if quiet:
         return
     if not drafts:
@@ -213,14 +230,20 @@ def new(root: Path, title: str, tags: tuple[str, ...]) -> None:
 
 @main.command(name="history")
 @_ROOT
-@click.argument("path", type=click.Path(path_type=Path))
+@click.argument("post")
 @click.option("--diff", "show_diff", is_flag=True, help="Also print what changed in each revision.")
 @_friendly
-def history_command(root: Path, path: Path, show_diff: bool) -> None:
+def history_command(root: Path, post: str, show_diff: bool) -> None:
     """Print a post's revisions, newest first: date, hash, author, words +/-, subject; then
-    their count, in the words the site uses."""
-    lines = post_history(root, path)
-    for line in lines:
+    their count, in the words the site uses.
+
+    POST is its path (from here or from the repository's top), its slug, its address
+    (/posts/x/), or a path it had before it moved.
+    """
+    found = post_history(root, post)
+    if found.asked_for:
+        click.echo(f"{found.asked_for} moved: it is now {found.path}", err=True)
+    for line in found.lines:
         revision, diff = line.revision, line.diff
         counts = f"+{diff.added}/-{diff.removed}" if diff else line.revision.kind
         marker = " [minor]" if revision.minor and "[minor]" not in revision.commit.subject else ""
@@ -232,7 +255,14 @@ def history_command(root: Path, path: Path, show_diff: bool) -> None:
             # Colour on a terminal; piped or written to a file, the changes are marked in text.
             coloured = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
             click.echo(as_text(diff, _coloured if coloured else plain_style) + "\n")
-    click.echo(str(count_trail(Trail(tuple(line.revision for line in reversed(lines))))))
+    trail = found.trail
+    if trail.published and trail.updated:
+        click.echo(
+            f"{found.path}: published {trail.published:%Y-%m-%d %H:%M %z}, "
+            f"updated {trail.updated:%Y-%m-%d %H:%M %z}",
+            err=True,
+        )
+    click.echo(str(count_trail(trail)))
 
 
 def _coloured(kind: str, text: str) -> str:
@@ -303,7 +333,7 @@ def check(root: Path, committed: bool, now_flag: str | None) -> None:
 
 
 @main.command()
-@_ROOT
+@_NEW_ROOT
 @click.option(
     "--host",
     "forge",

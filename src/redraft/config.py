@@ -6,6 +6,7 @@ Owns the `Settings` dataclass every other stage reads, its defaults, and their v
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import os
 import re
 import tomllib
@@ -35,7 +36,9 @@ class Settings:
     language: str = "en"
     timezone: str = "UTC"
     repo_url: str = ""
-    posts: str = "posts"
+    # Folders or glob patterns ("notes/**/*.md") naming the posts, and patterns left out.
+    posts: tuple[str, ...] = ("posts",)
+    exclude: tuple[str, ...] = ()
     pages: str = "pages"
     nav: tuple[str, ...] = ()
     output: str = "_site"
@@ -66,6 +69,31 @@ class Settings:
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
+    @property
+    def posts_folder(self) -> str:
+        """The folder of the first `posts` entry (where `redraft new` writes): the part of it
+        before any glob, or "." for the repository's top."""
+        return self.post_folders[0] if self.posts else "."
+
+    @property
+    def post_folders(self) -> tuple[str, ...]:
+        """The folders the `posts` entries look in (each entry's part before any glob)."""
+        return tuple(dict.fromkeys(fixed_folder(pattern) for pattern in self.posts))
+
+
+GLOB_CHARACTERS = re.compile(r"[*?\[]")
+
+
+def fixed_folder(pattern: str) -> str:
+    """'posts' -> 'posts'; 'notes/*/*.md' -> 'notes'; '*.md' -> '.'."""
+    parts = pattern.strip("/").split("/")
+    fixed = [
+        part for part in itertools.takewhile(lambda part: not GLOB_CHARACTERS.search(part), parts)
+    ]
+    if len(fixed) == len(parts) and parts[-1].endswith(".md"):
+        fixed = fixed[:-1]  # a single file named as a pattern
+    return "/".join(fixed) or "."
+
 
 _SETTING_NAMES = {f.name for f in fields(Settings)} - {"source"}
 
@@ -85,8 +113,10 @@ def load_settings(
     unknown = sorted(set(raw) - _SETTING_NAMES)
     if unknown:
         raise RedraftError(f"{where}: unknown setting(s): {', '.join(unknown)}")
+    if isinstance(raw.get("posts"), str):
+        raw["posts"] = [raw["posts"]]  # one folder, the common case
     _check_types(raw, where)
-    for name in ("minor_markers", "nav"):
+    for name in ("minor_markers", "nav", "posts", "exclude"):
         if name in raw:
             raw[name] = tuple(raw[name])
     raw.update({k: v for k, v in overrides.items() if v is not None})
@@ -138,6 +168,10 @@ def _check_types(raw: dict[str, Any], where: Path) -> None:
         if isinstance(default, tuple):
             ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
             wanted = 'a list of strings, like ["[minor]", "[typo]"]'
+            if item.name in ("posts", "exclude"):
+                wanted = (
+                    'a folder in quotes, or a list of folders and patterns, like ["notes/**/*.md"]'
+                )
         elif isinstance(default, bool):
             ok, wanted = isinstance(value, bool), "true or false"
         elif isinstance(default, int):
@@ -184,7 +218,17 @@ def _validate(settings: Settings, root: Path, where: Path) -> None:
     _check_address(where, "base_url", settings.base_url)
     if settings.repo_url:
         _check_address(where, "repo_url", settings.repo_url)
-    folders = [("posts", settings.posts), ("pages", settings.pages), ("static", settings.static)]
+    if not settings.posts:
+        raise RedraftError(f'{where}: posts must name at least one folder, like "posts"')
+    for name in ("posts", "exclude"):
+        for pattern in getattr(settings, name):
+            path = Path(pattern)
+            if path.is_absolute() or not path.parts or {"..", ".git"} & set(path.parts):
+                raise RedraftError(
+                    f"{where}: {name} must name folders or patterns inside the repository, like "
+                    f'"posts" or "notes/**/*.md", got {pattern!r}'
+                )
+    folders = [("pages", settings.pages), ("static", settings.static)]
     if settings.extra_css:
         folders.append(("extra_css", settings.extra_css))
     for name, value in folders:
@@ -199,10 +243,10 @@ def _validate(settings: Settings, root: Path, where: Path) -> None:
             raise RedraftError(
                 f"{where}: {name} must be a {kind} inside the repository, got {value!r}"
             )
-    if Path(settings.pages) == Path(settings.posts):
+    if Path(settings.pages) in {Path(folder) for folder in settings.post_folders}:
         raise RedraftError(f"{where}: pages and posts must be different folders")
     try:
-        check_place(root, root / settings.output, settings.posts)
+        check_place(root, root / settings.output, settings.post_folders)
     except RedraftError as exc:
         raise RedraftError(f"{where}: output: {exc}") from None
     target = (root / settings.output).resolve()

@@ -9,9 +9,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import posixpath
 import re
 import reprlib
-from collections.abc import Callable, KeysView
+from collections.abc import Callable, Iterable, KeysView
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any, TypeVar
@@ -22,14 +23,16 @@ import yaml
 
 from . import history, urls
 from ._text import CONTROL_CHARACTERS, check_file_name
-from .config import Settings
+from .config import GLOB_CHARACTERS, Settings
 from .errors import RedraftError
 from .history import Trail
 from .site_files import read_inside
 
 COMMITTED, UNCOMMITTED, UNTRACKED = "committed", "uncommitted", "untracked"
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?\r?\n)?---[ \t]*(\r?\n|\Z)", re.DOTALL)
-_FIRST_HEADING = re.compile(r"\A\s*#[ \t]+(.+?)[ \t#]*(\r?\n|\Z)")
+_ATX_HEADING = re.compile(r" {0,3}#[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*(?:\r?\n|\Z)")
+_SETEXT_UNDERLINE = re.compile(r" {0,3}=+[ \t]*(?:\r?\n|\Z)")
+_FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
 # libyaml's loader when PyYAML was built with it: the same safe subset of YAML, many times faster.
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _T = TypeVar("_T")
@@ -108,11 +111,16 @@ def read_inventory(
     drafts: bool,
     folder: str | None = None,
 ) -> Inventory:
-    """Posts and assets from the HEAD tree, or from the working tree when `drafts` is set; from
-    the posts folder, or from `folder` (the standalone pages)."""
-    folder = folder or settings.posts
-    committed = _committed_files(repo, head, folder) if repo is not None and head else {}
-    untracked, modified = _uncommitted(repo, committed.keys(), settings, folder, drafts=drafts)
+    """Posts and assets from the HEAD tree, or from the working tree when `drafts` is set: the
+    posts as the `posts` and `exclude` settings choose them, or every file under `folder` (the
+    standalone pages)."""
+    folders, chosen, excluded = _choice(settings, folder)
+    committed = _committed_files(repo, head, folders) if repo is not None and head else {}
+    untracked, modified = _uncommitted(repo, committed.keys(), settings, folders, drafts=drafts)
+    selected = _selection(chosen, excluded, committed.keys() | untracked | modified)
+    committed = {path: blob for path, blob in committed.items() if path in selected}
+    untracked &= selected
+    modified &= selected
 
     contents = history.read_blobs(repo, committed.values()) if repo and committed else {}
     files: dict[str, Source] = {
@@ -209,13 +217,13 @@ def _read_committed_or_working(
     """The files at `name` (a folder or a file) by path, as a build reads them."""
     files: dict[str, bytes] = {}
     if drafts or repo is None or head is None:
-        paths = _working_files(settings.source, name) or [name]
+        paths = _working_files(settings.source, [name], settings.output) or [name]
         for path in paths:
             data = read_inside(settings.source, path)
             if data is not None:
                 files[path] = data
     else:
-        committed = _committed_files(repo, head, name)
+        committed = _committed_files(repo, head, [name])
         blobs = history.read_blobs(repo, committed.values()) if committed else {}
         files = {path: _unpointed(repo, path, blobs[blob]) for path, blob in committed.items()}
     for path in files:
@@ -224,50 +232,135 @@ def _read_committed_or_working(
 
 
 def uncommitted(
-    repo: git.Repo, head: str, settings: Settings, folder: str
+    repo: git.Repo, head: str, settings: Settings, folder: str | None = None
 ) -> tuple[list[str], list[str]]:
-    """The posts under `folder` a plain build leaves out (untracked) and those whose edits it
-    leaves out (modified), as `Inventory` lists them, without reading any post."""
-    committed = _committed_files(repo, head, folder)
-    untracked, modified = _uncommitted(repo, committed.keys(), settings, folder, drafts=False)
+    """The posts (or the files under `folder`) a plain build leaves out (untracked) and those
+    whose edits it leaves out (modified), as `Inventory` lists them, without reading any post."""
+    folders, chosen, excluded = _choice(settings, folder)
+    committed = _committed_files(repo, head, folders)
+    untracked, modified = _uncommitted(repo, committed.keys(), settings, folders, drafts=False)
+    selected = _selection(chosen, excluded, committed.keys() | untracked | modified)
     return (
-        sorted(p for p in untracked if p.endswith(".md")),
-        sorted(p for p in modified if p.endswith(".md") and p in committed),
+        sorted(p for p in untracked & selected if p.endswith(".md")),
+        sorted(p for p in modified & selected if p.endswith(".md") and p in committed),
     )
+
+
+def _choice(
+    settings: Settings, folder: str | None
+) -> tuple[list[str], tuple[str, ...], tuple[str, ...]]:
+    """(the folders to list, the entries choosing files in them, the entries leaving files out):
+    the `posts` and `exclude` settings, or all of `folder`."""
+    if folder is None:
+        # A pattern such as "**/*.md" reaches into the pages folder: its files are pages.
+        return list(settings.post_folders), settings.posts, settings.exclude + (settings.pages,)
+    return [folder], (folder,), ()
 
 
 def _uncommitted(
     repo: git.Repo | None,
     committed: KeysView[str],
     settings: Settings,
-    folder: str,
+    folders: list[str],
     *,
     drafts: bool,
 ) -> tuple[set[str], set[str]]:
-    """(untracked, modified) files under `folder`."""
+    """(untracked, modified) files under `folders`."""
     if repo is not None and committed:
-        untracked, modified = history.uncommitted_paths(repo, folder)
+        untracked, modified = history.uncommitted_paths(repo, *folders)
         # A post that is staged (git add) but was never committed is not published either.
         return untracked | (modified - committed), modified & committed
     if repo is not None or drafts:
-        return set(_working_files(settings.source, folder)), set()
+        return set(_working_files(settings.source, folders, settings.output)), set()
     return set(), set()
 
 
-def _committed_files(repo: git.Repo, head: str, folder: str) -> dict[str, str]:
+def committed_posts(repo: git.Repo, settings: Settings) -> list[str]:
+    """The paths of the posts in the HEAD tree, as the `posts` and `exclude` settings choose."""
+    folders, chosen, excluded = _choice(settings, None)
+    files = _committed_files(repo, "HEAD", folders)
+    return sorted(path for path in _selection(chosen, excluded, files) if path.endswith(".md"))
+
+
+def _selection(posts: tuple[str, ...], exclude: tuple[str, ...], paths: Iterable[str]) -> set[str]:
+    """The posts among `paths` and the files published beside them, as `posts` and `exclude`
+    (the settings, or one folder of pages) choose them.
+
+    A post is a `.md` file under a `posts` folder, or matched by a `posts` pattern, and matched
+    by no `exclude` pattern. Every other file under a posts folder is published at its path
+    (images, data); a pattern publishes the other files of the folders its posts are in.
+    """
+    folders = [p.strip("/") for p in posts if not _is_pattern(p)]
+    patterns = [_pattern(p) for p in posts if _is_pattern(p)]
+    excluded = [_pattern(p) for p in exclude]
+
+    def chosen(path: str) -> bool:
+        parts = path.split("/")
+        prefixes = ["/".join(parts[: n + 1]) for n in range(len(parts))]
+        return not any(pattern.fullmatch(p) for pattern in excluded for p in prefixes)
+
+    inside = {p for p in paths if any(f == "." or p.startswith(f + "/") for f in folders)}
+    matched = {p for p in paths if p.endswith(".md") and any(r.fullmatch(p) for r in patterns)}
+    beside = {posixpath.dirname(p) for p in matched if chosen(p)}
+    inside |= {p for p in paths if posixpath.dirname(p) in beside}
+    return {p for p in inside | matched if chosen(p)}
+
+
+def _is_pattern(entry: str) -> bool:
+    """Whether a `posts` entry is a pattern (a glob, or one file) rather than a folder."""
+    return bool(GLOB_CHARACTERS.search(entry)) or entry.endswith(".md")
+
+
+def _pattern(glob: str) -> re.Pattern[str]:
+    """A path pattern as a regular expression: `*` and `?` within a folder name, `**` across
+    folders; a plain folder name stands for everything in it."""
+    glob = glob.strip("/")
+    if not GLOB_CHARACTERS.search(glob):
+        return re.compile(re.escape(glob) + r"(?:/.*)?")
+    parts = []
+    for part in glob.split("/"):
+        # As in a shell, a wildcard does not match a name starting with a dot (.github).
+        if part == "**":
+            parts.append(r"(?:(?!\.)[^/]+/)*")
+        else:
+            hidden = "" if part.startswith(".") else r"(?!\.)"
+            parts.append(hidden + _GLOB_PART.sub(_glob_regex, part) + "/")
+    return re.compile("".join(parts).removesuffix("/"))
+
+
+_GLOB_PART = re.compile(r"\*|\?|\[!?[^\]]*\]|[^*?\[]+|\[")
+
+
+def _glob_regex(match: re.Match[str]) -> str:
+    token = match.group()
+    if token == "*":
+        return "[^/]*"
+    if token == "?":
+        return "[^/]"
+    if token.startswith("[") and token.endswith("]") and len(token) > 2:
+        return "[^" + token[2:] if token.startswith("[!") else token
+    return re.escape(token)
+
+
+def _committed_files(repo: git.Repo, head: str, folders: list[str]) -> dict[str, str]:
     # Symlinks (mode 120000) are never followed: their target may lie outside the repository.
-    return {e.path: e.blob for e in history.list_tree(repo, folder, head) if e.mode != "120000"}
+    entries = history.list_tree(repo, *folders, rev=head)
+    return {e.path: e.blob for e in entries if e.mode != "120000"}
 
 
-def _working_files(root: Path, folder: str) -> list[str]:
-    base = root / folder
+def _working_files(root: Path, folders: list[str], output: str) -> list[str]:
     found = []
-    for dirpath, dirnames, filenames in os.walk(base):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in filenames:
-            if not name.startswith("."):
-                found.append((Path(dirpath) / name).relative_to(root).as_posix())
-    return sorted(found)
+    skipped = (root / output).resolve()
+    for folder in folders:
+        for dirpath, dirnames, filenames in os.walk(root / folder):
+            dirnames[:] = sorted(
+                d for d in dirnames
+                if not d.startswith(".") and (Path(dirpath) / d).resolve() != skipped
+            )  # fmt: skip
+            for name in filenames:
+                if not name.startswith("."):
+                    found.append((Path(dirpath) / name).relative_to(root).as_posix())
+    return sorted(set(found))
 
 
 def parse_post(
@@ -326,10 +419,10 @@ def read_post(
 
     title = meta.get("title")
     if title is None:
-        heading = _FIRST_HEADING.match(body)
+        heading = first_heading(body)
         if heading:
-            title = heading.group(1)
-            body = body[heading.end() :]
+            title, start, end = heading
+            body = body[:start] + body[end:]
         else:
             title = PurePosixPath(urls.post(source.path)).name.replace("-", " ").replace("_", " ")
 
@@ -375,6 +468,29 @@ def parse_revision(blob: str, text: str, current: str, zone: dt.tzinfo) -> Post:
         return parse_post(source, zone=zone)
     except RedraftError:
         return Post(source=current, url=urls.post(current), title="", body=text, blob=blob)
+
+
+def first_heading(body: str) -> tuple[str, int, int] | None:
+    """The first level-1 heading wherever it stands (`# Title`, or a line underlined with `=`),
+    outside code: (its text, where its lines start and end in `body`)."""
+    fence = ""
+    offset, previous = 0, None
+    for line in body.splitlines(keepends=True):
+        opening = _FENCE.match(line)
+        if fence:
+            if opening and opening.group(1)[0] == fence[0] and len(opening.group(1)) >= len(fence):
+                fence = ""
+        elif opening:
+            fence = opening.group(1)
+        elif heading := _ATX_HEADING.fullmatch(line):
+            return heading.group(1).strip(), offset, offset + len(line)
+        elif previous and _SETEXT_UNDERLINE.fullmatch(line):
+            text, start = previous
+            return text.strip(), start, offset + len(line)
+        blank = not line.strip() or fence or line.startswith(("    ", "\t"))
+        previous = None if blank else (line, offset)
+        offset += len(line)
+    return None
 
 
 def _key_lines(text: str) -> dict[str, int]:

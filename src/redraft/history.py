@@ -2,18 +2,25 @@
 
 Owns everything that talks to git: opening the repository, listing the HEAD tree and the
 working-tree status, reading blobs, and the single history pass. The pass reads
-`git log --raw -z -M --cc` for the posts folder, newest first, and follows renames backwards from
-the paths that exist at HEAD, so its cost grows with commits and changed paths, never with
+`git log --raw -z -M --cc` for the whole repository, newest first, and follows renames backwards
+from the paths that exist at HEAD wherever they lead (a note written in `notes/` and moved under
+`posts/` keeps its first date), so its cost grows with commits and changed paths, never with
 posts x commits.
+
+Every git call runs with the settings that change what git prints pinned (see `GIT_CONFIG`):
+a user's `log.showSignature` or `log.showRoot` must not change the site.
 """
 
 from __future__ import annotations
 
+import functools
+import re
 import subprocess
 import threading
-from collections.abc import Iterable, Iterator
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import IO
 
@@ -25,6 +32,29 @@ from .errors import RedraftError
 # Field order of the --format below; every field ends with a NUL, like git's -z paths.
 _FIELDS = ("sha", "parents", "author", "email", "authored", "committed", "subject", "body")
 _FORMAT = "%H%x00%P%x00%aN%x00%aE%x00%aI%x00%cI%x00%s%x00%b%x00"
+# Git's exhaustive (inexact) rename detection gives up on a commit whose unpaired added x deleted
+# files exceed this squared. git's default, 1000, loses the trail of a big folder move with
+# edits; 10,000 costs about 0.3 s per 1,500 files moved and edited in one commit.
+RENAME_LIMIT = 10_000
+# Settings (system, global or the repository's own) that would change what redraft reads from
+# git. They are pinned for every call, through git's GIT_CONFIG_COUNT environment variables.
+GIT_CONFIG = {
+    "log.showSignature": "false",  # signature checks would be read as commit fields
+    "log.showRoot": "true",  # without it, posts added in the root commit have no history
+    "log.follow": "false",
+    "log.mailmap": "true",  # the repository's own .mailmap, the same for everyone
+    "mailmap.file": "",  # ... and no one's personal mailmap
+    "mailmap.blob": "",
+    "diff.renames": "true",
+    "diff.renameLimit": str(RENAME_LIMIT),
+    "diff.relative": "false",
+    "diff.noprefix": "false",
+    "color.ui": "false",
+    "core.quotePath": "false",
+    "i18n.logOutputEncoding": "UTF-8",
+    "status.relativePaths": "false",
+    "status.renames": "false",
+}
 
 
 @dataclass(frozen=True)
@@ -53,6 +83,9 @@ class Change:
     old_blob: str = ""  # the content before: the first parent's, for a merge
     old_path: str = ""
     similarity: int = 100
+    # For a merge: the file's blob and path in each parent ("" where a parent lacks it).
+    parent_blobs: tuple[str, ...] = ()
+    parent_paths: tuple[str, ...] = ()
 
 
 LogEntry = tuple[Commit, list[Change]]
@@ -71,6 +104,7 @@ class Revision:
     content_changed: bool = True
     minor: bool = False
     date: datetime | None = None
+    parent_blobs: tuple[str, ...] = ()  # for a merge: the post in each parent
 
     @property
     def counts(self) -> bool:
@@ -83,6 +117,8 @@ class Trail:
     """A post's revisions, oldest first."""
 
     revisions: tuple[Revision, ...]
+    # The commit where git gave up pairing renames, if this trail starts there (see RENAME_LIMIT).
+    unpaired_at: Commit | None = None
 
     @property
     def first(self) -> Revision | None:
@@ -90,12 +126,19 @@ class Trail:
 
     @property
     def published(self) -> datetime | None:
+        """The date of the commit that first added the post. Two branches may each have added
+        it (and a merge joined them): then the earlier of those."""
+        added = [r.date for r in self.revisions if r.kind == "added" and r.date is not None]
+        if added:
+            return min(added)
         return self.revisions[0].date if self.revisions else None
 
     @property
     def updated(self) -> datetime | None:
-        counting = [r for r in self.revisions if r.counts]
-        return counting[-1].date if counting else self.published
+        """The date of the latest revision that counts: by date, since a branch's commits may
+        be older than those on main the log lists after them."""
+        counting = [r.date for r in self.revisions if r.counts and r.date is not None]
+        return max(counting) if counting else self.published
 
 
 @dataclass(frozen=True)
@@ -118,6 +161,7 @@ def open_repo(root: Path) -> git.Repo:
         repo.git.rev_parse("--git-dir")  # git itself may refuse what GitPython opened
     except git.GitCommandError as exc:
         raise RedraftError(_refusal(root, str(exc.stderr))) from None
+    repo.git.update_environment(**git_environment())
     return repo
 
 
@@ -164,6 +208,25 @@ def open_for_build(
     return repo, head
 
 
+def find_root(start: Path) -> Path:
+    """The top of the git repository holding `start` (searching parent folders, as git does),
+    or `start` itself outside any repository."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / ".git").exists():
+            return folder
+    return start
+
+
+def git_environment() -> dict[str, str]:
+    """Environment variables that pin `GIT_CONFIG` and git's language for one git call."""
+    env = {"GIT_CONFIG_COUNT": str(len(GIT_CONFIG)), "LC_ALL": "C", "LANGUAGE": "C"}
+    for index, (key, value) in enumerate(GIT_CONFIG.items()):
+        env[f"GIT_CONFIG_KEY_{index}"] = key
+        env[f"GIT_CONFIG_VALUE_{index}"] = value
+    return env
+
+
 def head_commit(repo: git.Repo) -> str | None:
     """The HEAD commit id, or None for a repository without commits."""
     try:
@@ -176,10 +239,10 @@ def is_shallow(repo: git.Repo) -> bool:
     return str(repo.git.rev_parse("--is-shallow-repository")).strip() == "true"
 
 
-def list_tree(repo: git.Repo, folder: str, rev: str = "HEAD") -> list[TreeEntry]:
-    """Files under `folder` in the tree of `rev` (HEAD), with their blob ids (symlinks included,
-    marked)."""
-    out = repo.git.ls_tree("-r", "-z", "--full-tree", rev, "--", folder)
+def list_tree(repo: git.Repo, *folders: str, rev: str = "HEAD") -> list[TreeEntry]:
+    """Files under `folders` in the tree of `rev` (HEAD), with their blob ids (symlinks
+    included, marked)."""
+    out = repo.git.ls_tree("-r", "-z", "--full-tree", rev, "--", *folders)
     entries = []
     for record in filter(None, out.split("\0")):
         meta, path = record.split("\t", 1)
@@ -243,33 +306,202 @@ def uncommitted_paths(repo: git.Repo, *folders: str) -> tuple[set[str], set[str]
 
 def read_trails(
     repo: git.Repo,
-    folder: str,
     head_paths: Iterable[str],
     *,
     minor_markers: tuple[str, ...] = ("[minor]",),
     committer_dates: bool = False,
     log: Iterable[LogEntry] | None = None,
 ) -> dict[str, Trail]:
-    """Each HEAD path's trail, following renames, from one streamed `git log` over `folder`
-    (or from `log`, the same entries read earlier, e.g. from the build cache)."""
-    alive = {path: path for path in head_paths}
-    found: dict[str, list[Revision]] = {path: [] for path in alive}
-    for entry, changes in stream_log(repo, folder) if log is None else log:
+    """Each HEAD path's trail, following renames wherever they lead, from one streamed
+    `git log` (or from `log`, the same entries read earlier, e.g. from the build cache).
+
+    The log comes newest first, every commit after all its children. Each commit is read with
+    the paths the posts have in it, handed down from its children: so a post renamed on main
+    while a branch edited it under its old name keeps the branch's edit, whichever line of
+    history the log shows first.
+    """
+    initial: Paths = {path: path for path in head_paths}
+    found: dict[str, list[Revision]] = {path: [] for path in initial}
+    pending: dict[str, Paths] = {}
+    unpaired: set[str] = set()
+    for entry, changes in stream_log(repo) if log is None else log:
         commit = _showable(entry)
-        before = dict(alive)
+        if _renames_skipped(changes):
+            unpaired.add(commit.sha)
+        paths = pending.pop(commit.sha, None)
+        if paths is None:
+            paths, initial = initial, {}  # the first commit is HEAD; others have children
         for change in changes:
-            key = alive.get(change.path)
-            if change.status == "R":
-                before.pop(change.path, None)
-            if key is None:
-                continue
-            found[key].append(_revision(commit, change, minor_markers, committer_dates))
-        for change in changes:
-            key = alive.get(change.path)
-            if change.status == "R" and key is not None:
-                before[change.old_path] = key
-        alive = before
-    return {path: Trail(_restorations(reversed(revs))) for path, revs in found.items()}
+            key = paths.get(change.path)
+            if key is not None:
+                found[key].append(_revision(commit, change, minor_markers, committer_dates))
+        for index, parent in enumerate(commit.parents):
+            _hand_down(pending, parent, _in_parent(paths, changes, index))
+    trails = {}
+    for path, revisions in found.items():
+        trail = Trail(_restorations(reversed(revisions)))
+        if trail.first is not None and trail.first.commit.sha in unpaired:
+            trail = replace(trail, unpaired_at=trail.first.commit)
+        trails[path] = trail
+    return trails
+
+
+# Where each tracked post is, in one commit: path -> the post's path at HEAD.
+Paths = dict[str, str]
+
+
+def _in_parent(paths: Paths, changes: list[Change], parent: int) -> Paths:
+    """The posts' paths in a commit's `parent`: renames undone (the same dict when none)."""
+    moves = []
+    for change in changes:
+        if change.status == "R":
+            moves.append((change.path, change.old_path))
+        elif change.parent_paths and change.parent_paths[parent] not in ("", change.path):
+            moves.append((change.path, change.parent_paths[parent]))
+    moves = [(new, old) for new, old in moves if new in paths]
+    if not moves:
+        return paths
+    result = dict(paths)
+    for new, _ in moves:
+        result.pop(new, None)
+    for new, old in moves:
+        result[old] = paths[new]
+    return result
+
+
+def _hand_down(pending: dict[str, Paths], parent: str, paths: Paths) -> None:
+    """Give a parent the posts' paths from one more child; where children disagree about a path,
+    the first child read (the newer line of history) keeps it."""
+    known = pending.get(parent)
+    if known is None or known is paths:
+        pending[parent] = paths
+    elif known != paths:
+        pending[parent] = {**paths, **known}
+
+
+def without_clean_merges(repo: git.Repo, trails: dict[str, Trail]) -> dict[str, Trail]:
+    """The trails without merges nobody resolved by hand. git lists a merge wherever the post
+    differs from every parent, which a clean merge of two edits does too; such a merge is no
+    revision (its words are the branch commits' own, which keep their entries)."""
+    merges = [r for t in trails.values() for r in t.revisions if r.kind == "merged"]
+    if not merges:
+        return trails
+    blobs = read_blobs(repo, {b for r in merges for b in (r.blob, *r.parent_blobs) if b})
+
+    def text(blob: str) -> str:
+        return blobs.get(blob, b"").decode("utf-8", errors="replace")
+
+    clean = {
+        (r.commit.sha, r.blob)
+        for r in merges
+        if not resolved_by_hand([text(b) for b in r.parent_blobs], text(r.blob))
+    }
+    if not clean:
+        return trails
+    return {
+        path: replace(
+            trail,
+            revisions=tuple(r for r in trail.revisions if (r.commit.sha, r.blob) not in clean),
+        )
+        for path, trail in trails.items()
+    }
+
+
+def without_wordless_edits(
+    repo: git.Repo, trails: dict[str, Trail], known: dict[str, bool]
+) -> dict[str, Trail]:
+    """The trails without commits that changed no words: a mode change, line endings converted,
+    blanks added or trimmed. They are no revision (no entry, no snapshot, no feed entry,
+    Updated unmoved); a rename among them stays a rename.
+
+    `known` maps 'old_blob new_blob' to whether the words changed, and gains what was read here
+    (blob ids name contents, so a verdict never goes stale).
+    """
+    edits = [
+        r
+        for t in trails.values()
+        for r in t.revisions
+        if r.content_changed and r.kind in ("edited", "renamed") and r.old_blob and r.blob
+    ]
+    unknown = {f"{r.old_blob} {r.blob}" for r in edits if r.old_blob != r.blob} - known.keys()
+    blobs = read_blobs(repo, {blob for pair in unknown for blob in pair.split()})
+    for pair in unknown:
+        old, new = (blobs.get(blob, b"") for blob in pair.split())
+        known[pair] = _words_changed(old, new)
+    wordless = {
+        (r.commit.sha, r.blob)
+        for r in edits
+        if r.old_blob == r.blob or not known[f"{r.old_blob} {r.blob}"]
+    }
+    if not wordless:
+        return trails
+    result = {}
+    for path, trail in trails.items():
+        revisions = []
+        for revision in trail.revisions:
+            if (revision.commit.sha, revision.blob) not in wordless:
+                revisions.append(revision)
+            elif revision.kind == "renamed":
+                revisions.append(replace(revision, content_changed=False))
+        result[path] = replace(trail, revisions=tuple(revisions))
+    return result
+
+
+def _words_changed(old: bytes, new: bytes) -> bool:
+    """Whether the words differ, line endings and blanks (trailing or not) set aside. Texts that
+    differ without their blanks are told apart first, cheaply."""
+    blanks = b" \t\r\n\f\v"
+    if old.translate(None, blanks) != new.translate(None, blanks):
+        return True
+    return old.split() != new.split()
+
+
+def resolved_by_hand(parents: list[str], result: str) -> bool:
+    """Whether a merge's result is more than its parents' combination, as `git log --cc` judges
+    a hunk: a line no parent had (more copies than any parent had), or a line every parent had
+    dropped. Lines are counted, not aligned (a long document has hundreds of merges); blank
+    lines do not count."""
+    counts = [_line_counts(parent) for parent in parents]
+    merged = _line_counts(result)
+    offered = counts[0].copy()
+    shared = counts[0].copy()
+    for count in counts[1:]:
+        offered |= count
+        shared &= count
+    return bool(merged - offered) or bool(shared - merged)
+
+
+def _line_counts(text: str) -> Counter[str]:
+    counts = Counter(text.splitlines())
+    for blank in [line for line in counts if not line.strip()]:
+        del counts[blank]
+    return counts
+
+
+def _renames_skipped(changes: list[Change]) -> bool:
+    """Whether git gave up pairing this commit's added and deleted files as renames: it does
+    when unpaired added x deleted files exceed the rename limit squared."""
+    if len(changes) <= RENAME_LIMIT:
+        return False
+    added = sum(1 for c in changes if c.status == "A")
+    deleted = sum(1 for c in changes if c.status == "D")
+    return added * deleted > RENAME_LIMIT * RENAME_LIMIT
+
+
+def rename_warnings(trails: Iterable[Trail]) -> list[str]:
+    """One line per commit where git gave up on rename detection, naming how many posts start
+    their history there (and so are dated to it) and what to do."""
+    posts: dict[Commit, int] = {}
+    for trail in trails:
+        if trail.unpaired_at is not None:
+            posts[trail.unpaired_at] = posts.get(trail.unpaired_at, 0) + 1
+    return [
+        f"commit {commit.short} moves too many files at once for git to pair them as renames, "
+        f"so {count:,} post{'s start their' if count != 1 else ' starts its'} history there; give "
+        "them their first date with `date:` in front matter (before pushing: split the move "
+        f"into commits of under {RENAME_LIMIT:,} files)"
+        for commit, count in sorted(posts.items(), key=lambda item: item[0].sha)
+    ]
 
 
 def _showable(commit: Commit) -> Commit:
@@ -309,36 +541,34 @@ def _revision(
         content_changed=not (change.status == "R" and change.similarity == 100),
         minor=any(marker in commit.subject for marker in minor_markers),
         date=commit.committed if committer_dates else commit.authored,
+        parent_blobs=change.parent_blobs,
     )
 
 
-def stream_log(
-    repo: git.Repo, folder: str, since: str = "", head: str = "HEAD"
-) -> Iterator[LogEntry]:
-    """Commits touching `folder` up to `head`, newest first (topologically), with the paths each
-    changed; with `since`, only the commits after it (`git log SINCE..HEAD`). A build passes the
-    commit id it read once: a commit landing meanwhile must not slip into what it reads.
+def stream_log(repo: git.Repo, since: str = "", head: str = "HEAD") -> Iterator[LogEntry]:
+    """Every commit up to `head`, newest first (topologically), with the paths each changed;
+    with `since`, only the commits after it (`git log SINCE..HEAD`). A build passes the commit
+    id it read once: a commit landing meanwhile must not slip into what it reads.
 
-    The log is read for the whole repository and filtered here: a pathspec (`-- posts`) makes
-    git's rename detection twice as slow (6.6 s against 3.6 s over 17,752 commits).
+    The log is read for the whole repository, not for the posts folder: a post's trail follows
+    renames wherever they lead, into the posts folder from anywhere. (A pathspec would also make
+    git's rename detection twice as slow.)
     """
-    prefix = "" if folder in ("", ".") else folder.strip("/") + "/"
     process = repo.git.log(
-        "--raw", "-z", "-M", "--cc", "--no-abbrev", "--topo-order", "--no-color",
-        "--no-ext-diff", "--no-textconv", f"--format={_FORMAT}",
-        f"{since}..{head}" if since else head,
+        "--raw", "-z", "-M", f"-l{RENAME_LIMIT}", "--cc", "--no-abbrev", "--topo-order",
+        "--combined-all-paths", "--no-color", "--no-ext-diff", "--no-textconv", "--no-relative",
+        "--root",
+        f"--format={_FORMAT}", f"{since}..{head}" if since else head,
         as_process=True,
     )  # fmt: skip
     tokens = _nul_tokens(process.proc.stdout)
     try:
-        for commit, changes in _parse_log(tokens):
-            inside = [
-                c for c in changes if c.path.startswith(prefix) or c.old_path.startswith(prefix)
-            ]
-            if inside:
-                yield commit, inside
+        yield from _parse_log(tokens, functools.partial(_raw_dates, repo))
     finally:
         process.proc.stdout.close()
+        if process.proc.stderr is not None:
+            process.proc.stderr.read()  # rename warnings: `_renames_skipped` finds the commit
+            process.proc.stderr.close()
         process.proc.wait()
 
 
@@ -352,7 +582,9 @@ def _nul_tokens(stream: IO[bytes], chunk_size: int = 1 << 16) -> Iterator[str]:
         yield pending.decode("utf-8", errors="replace")
 
 
-def _parse_log(tokens: Iterator[str]) -> Iterator[LogEntry]:
+def _parse_log(
+    tokens: Iterator[str], raw_dates: Callable[[str], tuple[str, str]]
+) -> Iterator[LogEntry]:
     token = next(tokens, None)
     while token is not None:
         sha = token.strip()
@@ -361,13 +593,17 @@ def _parse_log(tokens: Iterator[str]) -> Iterator[LogEntry]:
             continue
         values = [sha] + [next(tokens) for _ in _FIELDS[1:]]
         fields = dict(zip(_FIELDS, values, strict=True))
+        authored, committed = fields["authored"], fields["committed"]
+        if authored.startswith("%") or committed.startswith("%"):
+            # git leaves %aI as it is for a date it cannot show, such as one before 1970.
+            authored, committed = raw_dates(sha)
         commit = Commit(
             sha=fields["sha"],
             parents=tuple(fields["parents"].split()),
             author=fields["author"],
             email=fields["email"],
-            authored=_date(fields["authored"], sha),
-            committed=_date(fields["committed"], sha),
+            authored=_date(authored, sha),
+            committed=_date(committed, sha),
             subject=fields["subject"],
             body=fields["body"].strip(),
         )
@@ -379,6 +615,28 @@ def _parse_log(tokens: Iterator[str]) -> Iterator[LogEntry]:
                 changes.append(_parse_change(meta, tokens))
             token = next(tokens, None)
         yield commit, changes
+
+
+_RAW_DATE = re.compile(rb"^(author|committer) .*> (-?\d+) ([+-])(\d\d)(\d\d)$", re.MULTILINE)
+
+
+def _raw_dates(repo: git.Repo, sha: str) -> tuple[str, str]:
+    """(author, committer) dates in ISO 8601, computed from the commit object's own header."""
+    header = read_blob(repo, sha).split(b"\n\n", 1)[0]
+    found = {}
+    for match in _RAW_DATE.finditer(header):
+        role, seconds, sign, hours, minutes = match.groups()
+        offset = timedelta(hours=int(hours), minutes=int(minutes)) * (-1 if sign == b"-" else 1)
+        try:
+            moment = _EPOCH + timedelta(seconds=int(seconds))
+            found[role] = moment.astimezone(timezone(offset)).isoformat()
+        except (OverflowError, ValueError):
+            found[role] = f"{int(seconds)} seconds after 1970"
+    unknown = "an unreadable date"
+    return found.get(b"author", unknown), found.get(b"committer", unknown)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _date(text: str, sha: str) -> datetime:
@@ -397,11 +655,24 @@ def _date(text: str, sha: str) -> datetime:
 
 def _parse_change(meta: str, tokens: Iterator[str]) -> Change:
     if meta.startswith("::"):
-        # A merge's combined diff: the path differs from every parent. Last blob is the result.
+        # A merge's combined diff (the path differs from every parent), with the file's path in
+        # each parent, then its path in the merge (--combined-all-paths). Last blob: the result.
         parts = meta.lstrip(":").split()
         parents = (len(parts) - 1) // 2 - 1
+        parent_blobs = tuple(_blob_id(b) for b in parts[parents + 1 : 2 * parents + 1])
+        parent_paths = tuple(next(tokens) for _ in range(parents))
+        statuses = parts[-1]
+        blob = _blob_id(parts[-2])
         return Change(
-            status="C", path=next(tokens), blob=parts[-2], old_blob=_blob_id(parts[parents + 1])
+            status="C" if blob else "D",  # a merge resolved by deleting the file
+            path=next(tokens),
+            blob=blob,
+            old_blob=parent_blobs[0],
+            parent_blobs=parent_blobs,
+            parent_paths=tuple(
+                path if status in "RC" else ""
+                for path, status in zip(parent_paths, statuses, strict=True)
+            ),
         )
     _, _, old_blob, blob, status = meta[1:].split()
     old_blob = _blob_id(old_blob)

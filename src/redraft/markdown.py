@@ -21,6 +21,9 @@ from xml.sax.saxutils import unescape
 import mistune
 import pygments
 from latex2mathml.converter import convert_to_element
+from mistune.core import InlineState
+from mistune.plugins import Plugin
+from mistune.plugins.math import math
 from mistune.toc import add_toc_hook
 from mistune.util import striptags
 from pygments.formatters import HtmlFormatter
@@ -35,9 +38,36 @@ from .urls import slugify
 HIGHLIGHT_SECONDS = 2.0
 _LONGEST_LINE = 5_000
 # Bump when the HTML this module produces changes, so cached renders are not reused.
-RENDERER_VERSION = "5"
+RENDERER_VERSION = "6"
+# Maths between dollar signs, by Pandoc's tex_math_dollars rules, so that prices and shell
+# snippets stay prose: `$` opens when not followed by a blank, closes when not preceded by one
+# nor followed by a digit, and never across a code span (no backtick inside); `$$...$$` is
+# display maths, with no blank line inside.
+_INLINE_MATH = (
+    r"\$\$(?P<display_math_text>(?:[^$\\\n]|\\.|\n(?![ \t]*\n))+?)\$\$|"
+    r"\$(?![\s$])(?P<math_text>(?:[^$\\`\n]|\\[^\n]|\n(?![ \t]*\n))*?[^\s\\$`])\$(?!\d)"
+)
+
+
+def _parse_inline_math(inline: object, match: re.Match[str], state: InlineState) -> int:
+    display = match.group("display_math_text")
+    if display is not None:
+        state.append_token({"type": "block_math", "raw": display})
+    else:
+        state.append_token({"type": "inline_math", "raw": match.group("math_text")})
+    return match.end()
+
+
+def dollar_math(md: mistune.Markdown) -> None:
+    """mistune's math plugin (for $$ blocks), with inline maths by Pandoc's dollar rules."""
+    math(md)
+    md.inline.register("inline_math", _INLINE_MATH, _parse_inline_math, before="codespan")
+
+
 # The Markdown dialect posts are written in (`redraft check` parses posts with it too).
-PLUGINS = ["table", "footnotes", "strikethrough", "task_lists", "math", "def_list", "mark"]
+PLUGINS: list[str | Plugin] = [
+    "table", "footnotes", "strikethrough", "task_lists", dollar_math, "def_list", "mark",
+]  # fmt: skip
 _UNKNOWN_COMMAND = re.compile(r">(\\[A-Za-z]+)<")  # latex2mathml passes unknown commands through
 _CAPTIONED_IMAGE = re.compile(r'<img src="[^"]*" alt="[^"]*" title="([^"]*)" loading="lazy">')
 # Ids the default theme's pages give their own elements; a heading must not take one.
@@ -70,7 +100,8 @@ def _unchanged(url: str) -> str | None:
 def render_markdown(
     text: str, *, resolve_link: LinkResolver = _unchanged, raw_html: bool = True
 ) -> Rendered:
-    """Render a post body; a MarkupError for markup that cannot be rendered.
+    """Render a post body. Nothing in it stops the render: an old revision cannot be edited, so
+    markup that does not convert (invalid TeX) shows as written.
 
     `resolve_link(url)` gives the href of a link or image as written in the source (relative
     links lead to files that have other addresses on the site), or None to keep it as written.
@@ -222,6 +253,26 @@ def _formatter(numbered: bool) -> HtmlFormatter[str]:
 
 @functools.lru_cache(maxsize=4096)
 def _mathml(tex: str, *, display: str) -> str:
+    """MathML for `tex`; TeX that does not convert shows as its source, in a code span: an old
+    revision cannot be fixed, and a reader still sees what was written (`redraft check` warns
+    about the current text)."""
+    try:
+        return _checked_mathml(tex, display)
+    except MarkupError:
+        fence = "$$" if display == "block" else "$"
+        return f'<code class="tex-source">{html.escape(fence + tex + fence)}</code>'
+
+
+def tex_problem(tex: str) -> str | None:
+    """Why `tex` does not render as maths ('invalid TeX in $...$: ...'), or None."""
+    try:
+        _checked_mathml(tex, "inline")
+    except MarkupError as exc:
+        return str(exc)
+    return None
+
+
+def _checked_mathml(tex: str, display: str) -> str:
     _check_tex(tex)
     try:
         mathml = _sanitised_mathml(tex, display)

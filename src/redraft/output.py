@@ -30,14 +30,14 @@ MARKER = ".redraft-build.json"
 _GENERATOR = "redraft: this folder is a built site, replaced whole by every build"
 
 
-def check_place(root: Path, target: Path, posts: str) -> None:
+def check_place(root: Path, target: Path, posts: str | tuple[str, ...]) -> None:
     """Refuse an output folder whose replacement would destroy the repository, git's own
-    folder, the posts or the theme."""
+    folder, a posts folder or the theme."""
     root, target = root.resolve(), target.resolve()
     precious = {
         root: "the blog's repository",
         root / ".git": "git's own folder",
-        (root / posts).resolve(): "the posts folder",
+        **{(root / folder).resolve(): "the posts folder" for folder in _folders(posts)},
         root / "theme": "the theme folder",
     }
     for path, name in precious.items():
@@ -48,7 +48,13 @@ def check_place(root: Path, target: Path, posts: str) -> None:
             )
 
 
-def check_output_folder(root: Path, target: Path, *, posts: str = "posts") -> None:
+def _folders(posts: str | tuple[str, ...]) -> tuple[str, ...]:
+    return (posts,) if isinstance(posts, str) else posts
+
+
+def check_output_folder(
+    root: Path, target: Path, *, posts: str | tuple[str, ...] = "posts"
+) -> None:
     """Refuse an output folder a build must not replace: see `check_place`, and any existing
     folder that is not empty and not a site redraft wrote (its marker, and nothing else at its
     top level), or that holds a `.git`."""
@@ -387,7 +393,7 @@ def _twice(relative: str) -> RedraftError:
     )
 
 
-def remove(root: Path, target: Path, cache: Path, *, posts: str) -> list[Path]:
+def remove(root: Path, target: Path, cache: Path, *, posts: str | tuple[str, ...]) -> list[Path]:
     """Delete the cache and the built site (`redraft clean`); returns what was removed."""
     check_output_folder(root, target, posts=posts)
     removed = []

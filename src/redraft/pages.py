@@ -25,7 +25,6 @@ nothing they show has changed.
 from __future__ import annotations
 
 import hashlib
-import html
 import multiprocessing
 import os
 import re
@@ -45,7 +44,7 @@ from typing import Any, Literal
 import git
 import jinja2
 
-from . import feeds, history, output, theme, urls
+from . import feeds, history, output, theme, trails, urls
 from ._version import __version__
 from .cache import Cache, PageRecord, SiteBuilt, cache_key
 from .config import Settings
@@ -58,12 +57,11 @@ from .diffs import (
     section_fingerprints,
 )
 from .errors import RedraftError
-from .markdown import RENDERER_VERSION, MarkupError, Rendered, render_markdown
+from .markdown import RENDERER_VERSION, Rendered, render_markdown
 from .output import Writer
 from .site_files import SiteFiles
 from .theme import Navigation
 from .views import Change, Pager, PostView, RevisionView, archive, json_ld, timeline
-from .words import count_html
 
 RECENTLY_REVISED = 5
 CHANGES_PER_PAGE = 50
@@ -363,7 +361,7 @@ def write_site(
         _write_unless_kept(
             keeper, env, "tag", (tag,), partial(dict, context), key, previous.made_from, made_from
         )
-    for former, target in _redirects(written).items():
+    for former, target in _redirects(written, settings.pages).items():
         # Feed readers do not follow a redirect page: the post's feed is served here too, the
         # same bytes (same entry ids, its self link naming the new address).
         target_feed = _staged_or_kept(update, urls.file_of(urls.post_feed(target)))
@@ -466,17 +464,9 @@ def _by_tag(views: list[PostView]) -> dict[str, list[PostView]]:
     return {names[address]: by_address[address] for address in sorted(by_address)}
 
 
-def _redirects(views: list[PostView]) -> dict[str, str]:
-    """Former addresses of renamed posts, each with the post's address now."""
-    # Compared without case: on a case-insensitive disk (macOS, Windows) the redirect left by a
-    # case-only rename would overwrite the post itself.
-    current = {v.url.casefold() for v in views}
-    return {
-        former: view.url
-        for view in views
-        for former in view.former_urls
-        if former.casefold() not in current
-    }
+def _redirects(views: list[PostView], pages: str) -> dict[str, str]:
+    """Former addresses of renamed posts, each with the address of the post that had it last."""
+    return trails.redirects({view.post.source: view.post.trail for view in views}, pages).targets
 
 
 @dataclass(frozen=True)
@@ -685,19 +675,17 @@ class _PostPages:
         slim = tuple(replace(r, diff=None) for r in revisions)
         return replace(view, revisions=slim)
 
-    def render(self, post: Post, *, old: bool = False) -> Rendered:
+    def render(self, post: Post) -> Rendered:
         """The post's HTML, from this build's memo, the cache, or mistune (in that order).
 
-        An `old` revision whose markup no longer renders (such as TeX a later edit fixed) is
-        shown as its source text: it can no longer be corrected, so it must not stop the build.
+        Rendering never fails: markup that does not convert (such as invalid TeX in an old
+        revision, which can no longer be corrected) shows as its source text.
         """
         memo_key = (post.blob or post.body, post.source)
         if memo_key in self._renders:
             return self._renders[memo_key]
-        if old:
-            return self._render_old(post)
         settings = self.settings
-        key = self._render_key("render", post)
+        key = self._render_key(post)
         rendered = self.cache.rendered(key) if post.blob else None
         if rendered is None:
             resolve = partial(
@@ -706,12 +694,7 @@ class _PostPages:
                 base_path=settings.base_path,
                 pages=settings.pages,
             )
-            try:
-                rendered = render_markdown(
-                    post.body, resolve_link=resolve, raw_html=self.settings.raw_html
-                )
-            except MarkupError as exc:
-                raise RedraftError(f"{post.source}: {exc}") from None
+            rendered = render_markdown(post.body, resolve_link=resolve, raw_html=settings.raw_html)
             for warning in rendered.warnings:
                 # Workers share the build's stderr: the author sees this wherever it rendered.
                 print(f"{post.source}: warning: {warning}", file=sys.stderr, flush=True)
@@ -720,25 +703,11 @@ class _PostPages:
         self._renders[memo_key] = rendered
         return rendered
 
-    def _render_old(self, post: Post) -> Rendered:
-        """An old revision's HTML, or its text when its markup no longer renders (remembered in
-        the cache apart from renders, so a current post with that text still fails)."""
-        key = self._render_key("unrenderable", post)
-        if post.blob and self.cache.rendered(key):
-            return _as_text(post.body)
-        try:
-            return self.render(post)
-        except RedraftError:
-            shown = _as_text(post.body)
-            if post.blob:
-                self.cache.put(key, shown)
-            return shown
-
-    def _render_key(self, kind: str, post: Post) -> str:
+    def _render_key(self, post: Post) -> str:
         """The cache key of a post's render: its blob and all that changes its HTML."""
         settings = self.settings
         return cache_key(
-            kind,
+            "render",
             RENDERER_VERSION,
             post.blob,
             post.source,
@@ -771,17 +740,17 @@ class _PostPages:
                 snapshots[revision.commit.sha] = snapshot
                 diff = self._diff(earlier, snapshot)
                 # Rendered now (and kept in the memo for its page): its word count comes with it.
-                words = self.render(snapshot, old=True).words
+                words = self.render(snapshot).words
             item = self._revision_view(post, revision, diff, words)
             if after is not None:
-                fingerprints = section_fingerprints(self.render(snapshot, old=True).html)
+                fingerprints = section_fingerprints(self.render(snapshot).html)
                 if not revision.minor:  # a minor fix does not make a section new
                     changed = {s for s, h in fingerprints.items() if previous.get(s) != h}
                     sections.update(dict.fromkeys(changed, item))
                 previous = fingerprints
             if diff and revision.kind == "added":
                 # A feed entry for a first version shows the post, not a diff of nothing.
-                changes[revision.commit.sha] = self.render(snapshot, old=True).html
+                changes[revision.commit.sha] = self.render(snapshot).html
             elif diff:
                 changes[revision.commit.sha] = theme.render_page(
                     self.env, "diff.html", item=item, feed=True, commit=None
@@ -818,8 +787,8 @@ class _PostPages:
 
     def _diff(self, before: Post | None, after: Post) -> WordDiff:
         """What changed from `before` (None: nothing) to `after`, as the page shows it."""
-        old_html = self.render(before, old=True).html if before else ""
-        new_html = self.render(after, old=True).html
+        old_html = self.render(before).html if before else ""
+        new_html = self.render(after).html
         notes = front_matter_notes(before, after) if before else ()
         key = cache_key("diff", DIFF_VERSION, old_html, new_html, *notes)
         diff = self.cache.diff(key)
@@ -851,7 +820,7 @@ class _PostPages:
                     "view": view,
                     "item": item,
                     "snapshot": snapshot,
-                    "rendered": self.render(snapshot, old=True),
+                    "rendered": self.render(snapshot),
                     "newer": newer,
                     "older": older,
                     "commit": None,
@@ -883,20 +852,8 @@ def _environment(
 
 
 def _former_urls(post: Post, pages: str) -> tuple[str, ...]:
-    """The addresses the post had at its former paths; a page's, for paths in the pages folder
-    (a page that began as a post elsewhere had no page at that path)."""
-    if post.is_page:
-        inside = pages.strip("/") + "/"
-        former = {
-            urls.page(r.path, pages) for r in post.trail.revisions if r.path.startswith(inside)
-        }
-    else:
-        # Each distinct path once: a living document has hundreds of revisions at one path.
-        former = {urls.post(path) for path in {r.path for r in post.trail.revisions}}
+    """The addresses the post had at its former paths: a page's for paths in the pages folder,
+    a post's elsewhere, as trails.redirects gives them."""
+    # Each distinct path once: a living document has hundreds of revisions at one path.
+    former = {urls.address(path, pages) for path in {r.path for r in post.trail.revisions}}
     return tuple(sorted(former - {post.url}))
-
-
-def _as_text(text: str) -> Rendered:
-    """A revision shown as the text it was written in."""
-    shown = f'<pre class="source">{html.escape(text)}</pre>\n'
-    return Rendered(html=shown, toc=(), first_paragraph="", words=count_html(shown))

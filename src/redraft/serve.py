@@ -356,7 +356,7 @@ class _Aim:
     def of(cls, root: Path, temp: Path | None, before: _Aim | None) -> _Aim:
         try:
             settings = load_settings(root)
-            posts_setting, output_setting = settings.posts, settings.output
+            posts_setting, output_setting = settings.posts_folder, settings.output
             folders = (settings.pages, settings.static)
         except RedraftError:  # broken settings: keep watching what we watched
             posts_setting = os.path.relpath(before.posts, root) if before else "posts"

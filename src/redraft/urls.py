@@ -60,6 +60,13 @@ def page(source: str, folder: str) -> str:
     return post(relative.as_posix())
 
 
+def address(source: str, pages: str = "") -> str:
+    """The address of the Markdown file at `source`: a standalone page's inside the `pages`
+    folder, a post's anywhere else."""
+    inside_pages = pages and source.startswith(pages.strip("/") + "/")
+    return page(source, pages) if inside_pages else post(source)
+
+
 def history(post_url: str) -> str:
     """A post's history page: every revision, newest first."""
     return post_url + _HISTORY
@@ -156,8 +163,7 @@ def link_target(url: str, source: str, pages: str = "") -> str | None:
     if target.startswith("../") or target == "..":
         return None
     if target.endswith(".md"):
-        inside_pages = pages and target.startswith(pages.strip("/") + "/")
-        return page(target, pages) if inside_pages else post(target)
+        return address(target, pages)
     # normpath drops the slash of a folder link ('other/'), which the site serves as a page.
     return target + "/" if parts.path.endswith("/") and target != "." else target
 
