@@ -3,8 +3,10 @@ revisions, in the navigation when `nav` names it, never in the lists or feeds of
 
 import feedparser
 import pytest
+from click.testing import CliRunner
 
 from redraft.check import check_site
+from redraft.cli import main
 from redraft.errors import RedraftError
 
 
@@ -97,3 +99,11 @@ def test_a_renamed_page_leaves_a_redirect_at_its_old_address(with_about, read_pa
     redirect = read_page(site / "about/index.html")
     assert redirect.link("canonical") == "https://example.org/me/"
     assert not (site / "pages").exists()
+
+
+@pytest.mark.parametrize("asked", ["pages/about.md", "/about/", "about"])
+def test_redraft_history_finds_a_page_by_path_address_or_slug(with_about, asked):
+    result = CliRunner().invoke(main, ["history", "-C", str(with_about.root), asked])
+    assert result.exit_code == 0, result.output
+    assert "About: say what I do" in result.output
+    assert "2 revisions" in result.output + result.stderr

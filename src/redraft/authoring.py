@@ -79,11 +79,11 @@ def post_history(root: Path, post: str) -> PostHistory:
         raise RedraftError("this repository has no commits yet")
     cache_dir = cache_folder(settings.source)
     posts = committed_posts(repo, settings)
-    path = _find_post(settings.source, post, posts, settings.base_path)
+    path = _find_post(settings.source, post, posts, settings)
     asked_for = ""
     if path is None:
         trails = post_trails(repo, head, settings, posts, cache_dir)
-        path = _former(settings.source, post, trails)
+        path = _former(settings.source, post, trails, settings.pages)
         if path is None:
             raise RedraftError(
                 f"{post}: no committed post has this path, slug or address, now or before"
@@ -108,25 +108,27 @@ def _diff(old: Post | None, new: Post, settings: Settings) -> WordDiff:
 
 
 def _html(post: Post, settings: Settings) -> str:
-    resolve = partial(urls.resolve_link, source=post.source, base_path=settings.base_path)
+    resolve = partial(
+        urls.resolve_link, source=post.source, base_path=settings.base_path, pages=settings.pages
+    )
     return render_markdown(post.body, resolve_link=resolve, raw_html=settings.raw_html).html
 
 
-def _find_post(root: Path, asked: str, posts: list[str], base_path: str) -> str | None:
-    """The HEAD post `asked` names: a path, a site address or a slug."""
+def _find_post(root: Path, asked: str, posts: list[str], settings: Settings) -> str | None:
+    """The HEAD post (or standalone page) `asked` names: a path, a site address or a slug."""
     for relative in _repo_paths(root, asked):
         if relative in posts:
             return relative
     address = urlsplit(asked).path.strip("/")
-    address = address.removeprefix(base_path.strip("/")).strip("/") + "/"
-    by_url = {urls.post(p): p for p in posts}
+    address = address.removeprefix(settings.base_path.strip("/")).strip("/") + "/"
+    by_url = {urls.address(p, settings.pages): p for p in posts}
     if address in by_url:
         return by_url[address]
     by_slug = {u.rstrip("/").rsplit("/", 1)[-1]: p for u, p in sorted(by_url.items())}
     return by_slug.get(address.rstrip("/"))
 
 
-def _former(root: Path, asked: str, trails: dict[str, Trail]) -> str | None:
+def _former(root: Path, asked: str, trails: dict[str, Trail], pages: str) -> str | None:
     """The HEAD post that once had the path (or the address) `asked`, the latest such."""
     paths = set(_repo_paths(root, asked))
     address = urlsplit(asked).path.strip("/") + "/"
@@ -134,7 +136,7 @@ def _former(root: Path, asked: str, trails: dict[str, Trail]) -> str | None:
     for path, trail in trails.items():
         for revision in trail.revisions:
             former = {revision.path, revision.old_path} - {""}
-            named = bool(paths & former) or address in {urls.post(f) for f in former}
+            named = bool(paths & former) or address in {urls.address(f, pages) for f in former}
             if named and revision.date and (found is None or revision.date > found[0]):
                 found = (revision.date, path)
     return found[1] if found else None

@@ -276,10 +276,13 @@ def _uncommitted(
 
 
 def committed_posts(repo: git.Repo, settings: Settings) -> list[str]:
-    """The paths of the posts in the HEAD tree, as the `posts` and `exclude` settings choose."""
-    folders, chosen, excluded = _choice(settings, None)
-    files = _committed_files(repo, "HEAD", folders)
-    return sorted(path for path in _selection(chosen, excluded, files) if path.endswith(".md"))
+    """The paths of the posts in the HEAD tree, as the `posts` and `exclude` settings choose,
+    and of the standalone pages."""
+    found: set[str] = set()
+    for folder in (None, settings.pages):
+        folders, chosen, excluded = _choice(settings, folder)
+        found |= _selection(chosen, excluded, _committed_files(repo, "HEAD", folders))
+    return sorted(path for path in found if path.endswith(".md"))
 
 
 def _selection(posts: tuple[str, ...], exclude: tuple[str, ...], paths: Iterable[str]) -> set[str]:
