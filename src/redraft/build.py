@@ -10,10 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import git
+
 from . import content, history, pages
 from .cache import DATABASE, FOLDER, SiteBuilt
 from .cache import folder as cache_folder
-from .config import Now, build_now, load_settings
+from .config import Now, Settings, build_now, load_settings
 from .content import UNTRACKED
 from .output import check_output_folder, remove, site_update
 from .pages import Progress
@@ -88,15 +90,7 @@ def build_site(
         built = pages.built_already(target, inputs, cache_file)
         # With no scheduled post waiting, the time of the build changes nothing either.
         if built and not built.waiting:
-            untracked: list[str] = []
-            modified: list[str] = []
-            for folder in (None, settings.pages):
-                new, edited = content.uncommitted(repo, head, settings, folder)
-                untracked, modified = untracked + new, modified + edited
-            return BuildResult(
-                target, built.posts, built.files, head, untracked, modified, now, [],
-                uncommitted_site_files(repo), reused=built.posts, drafts=built.drafts,
-            )  # fmt: skip
+            return _unchanged(repo, head, settings, target, built, now)
 
     inventory = content.read_inventory(repo, head, settings, drafts=drafts)
     standalone = content.read_inventory(repo, head, settings, drafts=drafts, folder=settings.pages)
@@ -113,11 +107,8 @@ def build_site(
         inventory.sources, trails, settings, drafts=drafts, now=now.moment, future=future
     )
     own_pages = content.standalone_pages(standalone.sources, trails, settings, drafts=drafts)
-    assets = inventory.assets + standalone.assets
-    if not drafts:
-        assets = content.published_assets(inventory, posts) + content.published_assets(
-            standalone, own_pages
-        )
+    assets = content.published_assets(inventory, posts, drafts=drafts)
+    assets += content.published_assets(standalone, own_pages, drafts=drafts)
     if not settings.raw_html:
         content.check_inert(assets)
     previous = pages.previous_site(target, cache_file)
@@ -153,6 +144,22 @@ def build_site(
         warnings=history.rename_warnings(post.trail for post in posts + own_pages)
         + redirects({p.source: p.trail for p in posts + own_pages}, settings.pages).shared,
     )
+
+
+def _unchanged(
+    repo: git.Repo, head: str, settings: Settings, target: Path, built: SiteBuilt, now: Now
+) -> BuildResult:
+    """The result of a build skipped because the site in `target` was made from these very
+    inputs: it still reports what is left uncommitted."""
+    untracked: list[str] = []
+    modified: list[str] = []
+    for folder in (None, settings.pages):
+        new, edited = content.uncommitted(repo, head, settings, folder)
+        untracked, modified = untracked + new, modified + edited
+    return BuildResult(
+        target, built.posts, built.files, head, untracked, modified, now, [],
+        uncommitted_site_files(repo), reused=built.posts, drafts=built.drafts,
+    )  # fmt: skip
 
 
 def remove_build_products(root: Path) -> list[Path]:

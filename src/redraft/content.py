@@ -714,9 +714,12 @@ def check_inert(assets: list[Asset]) -> None:
             raise RedraftError(f"{asset.path}: {problem}")
 
 
-def published_assets(inventory: Inventory, posts: list[Post]) -> list[Asset]:
+def published_assets(inventory: Inventory, posts: list[Post], *, drafts: bool) -> list[Asset]:
     """The files beside posts, without those in the folder of a post left out as a draft
-    (posts/secret/index.md with `draft: true` keeps posts/secret/plan.txt private too)."""
+    (posts/secret/index.md with `draft: true` keeps posts/secret/plan.txt private too); a
+    preview with `drafts` shows them all."""
+    if drafts:
+        return inventory.assets
     published = {p.source for p in posts}
     hidden = tuple(
         s.path.removesuffix("index.md")
