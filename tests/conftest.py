@@ -6,6 +6,7 @@ import json
 import os
 import re
 import subprocess
+import traceback
 from dataclasses import dataclass, field
 from datetime import datetime
 from html.parser import HTMLParser
@@ -13,8 +14,10 @@ from pathlib import Path
 
 import feedparser
 import pytest
+from click.testing import CliRunner
 
 from redraft import build_site
+from redraft.cli import main
 
 SETTINGS = """\
 [tool.redraft]
@@ -288,3 +291,17 @@ def same_minute(found: dict[str, tuple], published: datetime, updated: datetime)
 def revision_lines(stdout: str) -> list[str]:
     """The lines of `redraft history` that are revisions (its last line counts them)."""
     return [line for line in stdout.splitlines() if re.match(r"\d{4}-\d\d-\d\d ", line)]
+
+
+def expect_error(root: Path, *args: str, command: str = "build") -> str:
+    """Run `redraft COMMAND --root ROOT --quiet ARGS`, expect one clean error line, return it."""
+    extra = ["--quiet"] if command == "build" else []
+    result = CliRunner().invoke(main, [command, "--root", str(root), *extra, *args])
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        crash = "".join(traceback.format_exception(result.exception))
+        pytest.fail(f"redraft {command} crashed instead of explaining:\n{crash}")
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    lines = result.output.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), result.output
+    return lines[0].removeprefix("Error: ")

@@ -9,29 +9,15 @@ an exception other than SystemExit; `_error` treats that as the failure it is.
 import os
 import subprocess
 import sys
-import traceback
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from conftest import expect_error
 from redraft.cli import main
 
 REDRAFT = Path(sys.executable).with_name("redraft")
-
-
-def _error(root: Path, *args: str, command: str = "build") -> str:
-    """Run `redraft COMMAND --root ROOT --quiet ARGS`, expect one clean error line, return it."""
-    extra = ["--quiet"] if command == "build" else []
-    result = CliRunner().invoke(main, [command, "--root", str(root), *extra, *args])
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        crash = "".join(traceback.format_exception(result.exception))
-        pytest.fail(f"redraft {command} crashed instead of explaining:\n{crash}")
-    assert result.exit_code == 1, result.output
-    assert "Traceback" not in result.output
-    lines = result.output.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("Error: "), result.output
-    return lines[0].removeprefix("Error: ")
 
 
 def _post(blog, path: str, text: str | bytes, message: str = "Add a post") -> None:
@@ -45,14 +31,14 @@ def _post(blog, path: str, text: str | bytes, message: str = "Add a post") -> No
 def test_invalid_yaml_names_the_file_and_line(blog):
     _post(blog, "posts/good.md", "# Good\n\nFine.\n")
     _post(blog, "posts/bad.md", "---\ntitle: Fine\ntags: [one, two\nsummary: x\n---\nBody.\n")
-    message = _error(blog.root)
+    message = expect_error(blog.root)
     assert message.startswith("posts/bad.md:4: invalid front matter"), message
 
 
 def test_a_date_that_does_not_exist_names_the_file_and_line(blog):
     # Well-formed YAML whose timestamp cannot be built: PyYAML raises ValueError, not YAMLError.
     _post(blog, "posts/leap.md", "---\ntitle: Leap\n\ndate: 2023-02-29\n---\nBody.\n")
-    message = _error(blog.root)
+    message = expect_error(blog.root)
     assert message.startswith("posts/leap.md:4: invalid front matter"), message
     assert "day is out of range" in message
 
@@ -72,7 +58,7 @@ def test_a_date_that_does_not_exist_names_the_file_and_line(blog):
 )
 def test_front_matter_values_of_the_wrong_kind_are_named(blog, front, expected):
     _post(blog, "posts/odd.md", f"---\n{front}\n---\nBody.\n")
-    message = _error(blog.root)
+    message = expect_error(blog.root)
     assert message.startswith("posts/odd.md"), message
     assert expected in message
 
@@ -80,7 +66,7 @@ def test_front_matter_values_of_the_wrong_kind_are_named(blog, front, expected):
 def test_non_utf8_file_names_the_file_and_line(blog):
     _post(blog, "posts/latin.md", "# Café\n\nFirst line is fine.\nThe next: naïve.\n".encode())
     _post(blog, "posts/latin.md", "# Cafe\n\nFine.\nThe next: na\xefve.\n".encode("latin-1"))
-    assert _error(blog.root) == (
+    assert expect_error(blog.root) == (
         "posts/latin.md:4: not valid UTF-8 text (byte 26); save the file as UTF-8"
     )
 
@@ -88,7 +74,7 @@ def test_non_utf8_file_names_the_file_and_line(blog):
 def test_control_characters_that_feeds_cannot_carry_are_named(blog):
     # XML (so every Atom feed) forbids C0 controls: this used to crash lxml inside feedgen.
     _post(blog, "posts/bell.md", "# Bell\n\nOne.\nTwo \x07 rings.\n")
-    message = _error(blog.root)
+    message = expect_error(blog.root)
     assert message.startswith("posts/bell.md:4: contains the control character U+0007"), message
 
 
@@ -97,7 +83,7 @@ def test_a_file_name_that_is_not_utf8_is_named(blog):
     folder.mkdir()
     (folder / os.fsdecode(b"caf\xe9.md")).write_bytes(b"# Cafe\n")
     blog.commit("Add a Latin-1 name", "2024-02-01T10:00:00+00:00")
-    message = _error(blog.root)
+    message = expect_error(blog.root)
     assert message.startswith("posts/caf\\xe9.md: the file name is not UTF-8"), message
 
 
@@ -105,7 +91,7 @@ def test_two_posts_on_one_url_are_both_named(blog):
     blog.write("posts/a.md", "# A\n\nFlat file.\n")
     blog.write("posts/a/index.md", "# A again\n\nFolder with an index.\n")
     blog.commit("Two posts, one address", "2024-02-01T10:00:00+00:00")
-    message = _error(blog.root)
+    message = expect_error(blog.root)
     assert "posts/a.md" in message and "posts/a/index.md" in message
     assert "/posts/a/" in message
 
@@ -133,7 +119,7 @@ def _theme(blog, name: str, text: str) -> None:
 def test_a_template_that_includes_a_missing_one_is_named(blog):
     _theme(blog, "post.html", '{% extends "base.html" %}{% block main %}{% include "gone.html" %}'
            "{% endblock %}")  # fmt: skip
-    message = _error(blog.root)
+    message = expect_error(blog.root)
     assert "gone.html" in message and "missing" in message
 
 
@@ -141,14 +127,14 @@ def test_a_template_syntax_error_names_file_and_line(blog):
     _theme(
         blog, "post.html", '{% extends "base.html" %}\n{% block main %}\n{% if %}\n{% endblock %}'
     )
-    message = _error(blog.root)
+    message = expect_error(blog.root)
     assert "theme/templates/post.html:3: template error" in message, message
 
 
 def test_a_template_using_an_unknown_variable_is_named(blog):
     _theme(blog, "post.html", '{% extends "base.html" %}{% block main %}{{ no_such_thing.x }}'
            "{% endblock %}")  # fmt: skip
-    message = _error(blog.root)
+    message = expect_error(blog.root)
     assert "post.html" in message and "no_such_thing" in message
 
 
@@ -162,24 +148,24 @@ def _settings(blog, text: str | bytes, name: str = "pyproject.toml") -> None:
 
 def test_settings_that_are_not_toml_are_named(blog):
     _settings(blog, '[tool.redraft]\ntitle = "Unclosed\n')
-    message = _error(blog.root)
+    message = expect_error(blog.root)
     assert "pyproject.toml: cannot read settings" in message
     assert "line 2" in message
 
 
 def test_an_unknown_timezone_is_named(blog):
     _settings(blog, '[tool.redraft]\ntimezone = "Mars/Olympus_Mons"\n')
-    assert _error(blog.root).endswith("pyproject.toml: unknown timezone 'Mars/Olympus_Mons'")
+    assert expect_error(blog.root).endswith("pyproject.toml: unknown timezone 'Mars/Olympus_Mons'")
 
 
 def test_an_unknown_setting_is_named(blog):
     _settings(blog, '[tool.redraft]\ntitel = "Typo"\n')
-    assert _error(blog.root).endswith("pyproject.toml: unknown setting(s): titel")
+    assert expect_error(blog.root).endswith("pyproject.toml: unknown setting(s): titel")
 
 
 def test_redraft_toml_wins_and_is_the_one_named(blog):
     _settings(blog, 'title = "Own file"\nminor_markers = "[typo]"\n', name="redraft.toml")
-    message = _error(blog.root)
+    message = expect_error(blog.root)
     assert "redraft.toml: setting minor_markers must be a list of strings" in message
 
 
@@ -198,19 +184,19 @@ def test_redraft_toml_wins_and_is_the_one_named(blog):
 )
 def test_settings_of_the_wrong_kind_are_named(blog, line, expected):
     _settings(blog, f"[tool.redraft]\n{line}\n")
-    message = _error(blog.root)
+    message = expect_error(blog.root)
     assert "pyproject.toml" in message and expected in message, message
 
 
 def test_a_settings_file_that_cannot_be_read_is_named(blog):
     (blog.root / "redraft.toml").mkdir()  # a folder where the file should be
-    message = _error(blog.root, "--drafts")
+    message = expect_error(blog.root, "--drafts")
     assert "redraft.toml: cannot read settings" in message
 
 
 def test_settings_with_invalid_utf8_are_named(blog):
     _settings(blog, b'[tool.redraft]\ntitle = "Caf\xe9"\n')
-    assert "pyproject.toml: cannot read settings" in _error(blog.root)
+    assert "pyproject.toml: cannot read settings" in expect_error(blog.root)
 
 
 # Repositories ------------------------------------------------------------------------------
@@ -219,7 +205,7 @@ def test_settings_with_invalid_utf8_are_named(blog):
 def test_not_a_git_repository(tmp_path):
     (tmp_path / "posts").mkdir()
     (tmp_path / "posts/a.md").write_text("# A\n")
-    message = _error(tmp_path)
+    message = expect_error(tmp_path)
     assert message == (
         f"{tmp_path} is not a git repository: run `git init` and commit your posts, "
         "or preview them with `redraft build --drafts`"
@@ -232,7 +218,7 @@ def test_a_repository_without_commits(tmp_path):
     subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
     (tmp_path / "posts").mkdir()
     (tmp_path / "posts/a.md").write_text("# A\n")
-    message = _error(tmp_path)
+    message = expect_error(tmp_path)
     assert message.startswith("this repository has no commits yet")
     assert "--drafts" in message
     drafts = CliRunner().invoke(main, ["build", "--root", str(tmp_path), "--drafts", "-q"])
@@ -251,7 +237,7 @@ def _shallow_clone(blog, tmp_path: Path) -> Path:
 
 def test_a_shallow_clone_is_refused_with_the_fix(blog, tmp_path):
     clone = _shallow_clone(blog, tmp_path)
-    message = _error(clone)
+    message = expect_error(clone)
     assert "fetch-depth: 0" in message and "--allow-shallow" in message
     assert "git fetch --unshallow" in message
     assert not (clone / "_site").exists()
@@ -283,7 +269,7 @@ def test_other_commands_explain_too(blog, command):
     _post(blog, "posts/bad.md", "---\ntitle: [unclosed\n---\nBody.\n")
     _settings(blog, '[tool.redraft]\ntimezone = "Nowhere/Town"\n')
     args = ["posts/bad.md"] if command == "history" else []
-    assert "unknown timezone 'Nowhere/Town'" in _error(blog.root, *args, command=command)
+    assert "unknown timezone 'Nowhere/Town'" in expect_error(blog.root, *args, command=command)
 
 
 def test_a_current_post_with_invalid_tex_shows_it_as_written_and_check_warns(blog):

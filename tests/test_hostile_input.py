@@ -8,27 +8,13 @@ from __future__ import annotations
 
 import os
 import subprocess
-import traceback
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from conftest import parse_html
+from conftest import expect_error, parse_html
 from redraft.cli import main
-
-
-def _error(root: Path, *args: str, command: str = "build") -> str:
-    extra = ["--quiet"] if command == "build" else []
-    result = CliRunner().invoke(main, [command, "--root", str(root), *extra, *args])
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        crash = "".join(traceback.format_exception(result.exception))
-        pytest.fail(f"redraft {command} crashed instead of explaining:\n{crash}")
-    assert result.exit_code == 1, result.output
-    lines = result.output.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("Error: "), result.output
-    return lines[0].removeprefix("Error: ")
-
 
 # Front matter as written --------------------------------------------------------------------
 
@@ -73,7 +59,7 @@ def test_an_alias_bomb_in_a_wrongly_typed_value_gives_a_short_message(blog):
         bomb += f"  - &a{n} [" + ", ".join([f"*a{n - 1}"] * 10) + "]\n"
     blog.write("posts/bomb.md", f"---\n{bomb}---\n{front}\n")
     blog.commit("A bomb", "2024-06-01T09:00:00+00:00")
-    message = _error(blog.root)
+    message = expect_error(blog.root)
     assert message.startswith("posts/bomb.md:2: front matter 'title' must be text"), message[:200]
     assert len(message) < 300
 
@@ -81,7 +67,7 @@ def test_an_alias_bomb_in_a_wrongly_typed_value_gives_a_short_message(blog):
 def test_a_huge_unknown_key_gives_a_short_message(blog):
     blog.write("posts/key.md", "---\n" + "k" * 1000 + ": 1\n---\nBody.\n")
     blog.commit("A long key", "2024-06-01T09:00:00+00:00")
-    message = _error(blog.root)
+    message = expect_error(blog.root)
     assert "unknown front matter key" in message and len(message) < 300
 
 
@@ -111,13 +97,13 @@ def outside(tmp_path) -> Path:
 
 def test_new_never_writes_through_a_link_out_of_the_repository(blog, outside):
     (blog.root / "posts").symlink_to(outside)
-    message = _error(blog.root, "Hello", command="new")
+    message = expect_error(blog.root, "Hello", command="new")
     assert "link out of the repository" in message
     assert list(outside.iterdir()) == []
     (blog.root / "posts").unlink()
     (blog.root / "posts").mkdir()
     (blog.root / "posts/hello.md").symlink_to(outside / "hello.md")  # dangling
-    message = _error(blog.root, "Hello", command="new")
+    message = expect_error(blog.root, "Hello", command="new")
     assert list(outside.iterdir()) == []
 
 
@@ -128,11 +114,11 @@ def test_init_never_writes_through_a_link_out_of_the_repository(tmp_path, outsid
     repo.root.mkdir()
     repo.git("init", "-q", "-b", "main")
     (repo.root / ".gitignore").symlink_to(outside / "gitignore")
-    message = _error(repo.root, command="init")
+    message = expect_error(repo.root, command="init")
     assert ".gitignore" in message and "symbolic link" in message
     (repo.root / ".gitignore").unlink()
     (repo.root / ".github").symlink_to(outside)
-    message = _error(repo.root, command="init")
+    message = expect_error(repo.root, command="init")
     assert "link out of the repository" in message
     assert list(outside.iterdir()) == []
     assert not (repo.root / "redraft.toml").exists() and not (repo.root / "posts").exists()
@@ -196,7 +182,7 @@ def test_settings_are_checked_as_addresses_and_text(blog, line, expected):
     blog.write("posts/a.md", "# A\n\nWords.\n")
     blog.write("redraft.toml", line + "\n")
     blog.commit("Settings and a post", "2024-06-02T09:00:00+00:00")
-    message = _error(blog.root)
+    message = expect_error(blog.root)
     assert message.startswith(str(blog.root / "redraft.toml")), message
     assert expected in message, message
 
@@ -254,7 +240,7 @@ def test_dubious_ownership_is_named_with_what_to_do(blog):
     blog.write("posts/a.md", "# A\n\nWords.\n")
     blog.commit("A", "2024-06-01T09:00:00+00:00")
     subprocess.run(["chown", "-R", "12345:12345", str(blog.root)], check=True)
-    message = _error(blog.root)
+    message = expect_error(blog.root)
     assert "dubious ownership" in message and "safe.directory" in message, message
     assert "no commits" not in message
 
@@ -286,7 +272,7 @@ def test_raw_html_false_refuses_files_that_would_run_as_pages(blog, name):
     blog.write(f"posts/p/{name}", "<svg xmlns='http://www.w3.org/2000/svg'><script>x()</script>")
     blog.write("posts/p/photo.png", b"\x89PNG\r\n")
     blog.commit("Contributed files", "2024-06-01T09:00:00+00:00")
-    message = _error(blog.root)
+    message = expect_error(blog.root)
     assert message.startswith(f"posts/p/{name}: raw_html = false"), message
     check = CliRunner().invoke(main, ["check", "--root", str(blog.root)])
     assert check.exit_code == 1 and f"posts/p/{name}: raw_html = false" in check.output
@@ -430,7 +416,7 @@ def test_a_partial_clone_whose_remote_is_gone_is_one_line(blog, tmp_path):
     clone = tmp_path / "clone"
     blog.git("clone", "-q", "--no-local", "--filter=blob:none", f"file://{remote}", str(clone))
     remote.rename(tmp_path / "gone.git")
-    message = _error(clone)
+    message = expect_error(clone)
     assert "partial clone" in message and "cannot be reached" in message, message
 
 
@@ -443,7 +429,7 @@ def test_a_theme_file_name_that_is_not_utf8_is_one_line(blog):
     (blog.root / os.fsdecode(b"theme/static/caf\xe9.css")).write_text("x")
     blog.commit("A theme file", "2024-06-01T09:00:00+00:00")
     for args in ((), ("--drafts",)):
-        message = _error(blog.root, *args)
+        message = expect_error(blog.root, *args)
         assert message.startswith("theme/static/caf\\xe9.css: the file name is not UTF-8"), message
 
 
@@ -465,7 +451,7 @@ def test_a_git_lfs_pointer_is_published_as_its_file_or_refused(blog):
     blog.write("posts/p/index.md", "# P\n\n![A figure](figure.png)\n")
     blog.write("posts/p/figure.png", _lfs_pointer(image))
     blog.commit("A figure in LFS", "2024-06-01T09:00:00+00:00")
-    message = _error(blog.root)
+    message = expect_error(blog.root)
     assert message.startswith("posts/p/figure.png: a Git LFS pointer whose file is not in"), message
     oid = hashlib.sha256(image).hexdigest()
     store = blog.root / ".git/lfs/objects" / oid[:2] / oid[2:4]
@@ -474,4 +460,4 @@ def test_a_git_lfs_pointer_is_published_as_its_file_or_refused(blog):
     assert (blog.build() / "posts/p/figure.png").read_bytes() == image
     blog.write("posts/q.md", _lfs_pointer(b"# Q\n\nWords.\n").decode())
     blog.commit("A post in LFS", "2024-06-02T09:00:00+00:00")
-    assert "the post is stored in Git LFS" in _error(blog.root)
+    assert "the post is stored in Git LFS" in expect_error(blog.root)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from conftest import expect_error
 from redraft.cli import main
 from redraft.output import MARKER
 
@@ -99,19 +100,11 @@ def test_a_forged_or_broken_marker_proves_nothing(blog, tmp_path):
 # Output folders on odd ground ---------------------------------------------------------------
 
 
-def _one_line_error(root, *args):
-    result = CliRunner().invoke(main, ["build", "--root", str(root), "--quiet", *args])
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    assert result.exit_code == 1 and result.output.startswith("Error: "), result.output
-    assert len(result.output.splitlines()) == 1, result.output
-    return result.output
-
-
 def test_an_output_folder_under_a_file_is_one_line(blog):
     blog.write("posts/a.md", "# A\n\nWords.\n")
     blog.commit("A", "2024-02-01T10:00:00+00:00")
     (blog.root / "notes.txt").write_text("a file")
-    message = _one_line_error(blog.root, "--output", str(blog.root / "notes.txt/site"))
+    message = expect_error(blog.root, "--output", str(blog.root / "notes.txt/site"))
     assert "cannot write the site to" in message
 
 
