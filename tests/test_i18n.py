@@ -6,7 +6,8 @@ from pathlib import Path
 import jinja2
 import pytest
 
-from redraft import i18n
+from redraft import i18n, theme
+from redraft.config import load_settings
 
 THEME = Path(__file__).resolve().parents[1] / "theme/templates"
 
@@ -74,3 +75,24 @@ def _nav_texts(path: Path) -> list[str]:
     html = path.read_text(encoding="utf-8")
     nav = html.split('<nav class="site-nav"', 1)[1].split("</nav>", 1)[0]
     return [part.split("<", 1)[0] for part in nav.split('">')[1:] if part.split("<", 1)[0].strip()]
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_fixed_messages_translated_once_read_as_gettext_gives_them(tmp_path, language):
+    """Messages with no values are translated when a template is compiled: the page must read
+    exactly as the i18n extension's gettext makes it on every render."""
+    (tmp_path / "redraft.toml").write_text(f'title = "T"\nlanguage = "{language}"\n')
+    env = theme.template_environment(load_settings(tmp_path))
+    plain = jinja2.Environment(extensions=["jinja2.ext.i18n"], autoescape=True)
+    words = i18n.Translations(language)
+    plain.install_gettext_callables(words.gettext, words.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    source = (
+        "{{ _('Topics') }}|{{ _('Topics') | upper }}|{{ _(\"Skip to content\") }}|"
+        "{{ _('%(n)s of 100%%', n='<b>') }}|{{ _('100%% & more') }}|"
+        "{% set t = _('Archive') %}{{ t ~ '<' }}|{{ {'_': 1}._ }}"
+    )
+    folded = env.from_string(source).render()
+    assert folded == plain.from_string(source).render()
+    assert folded.startswith(
+        "Themen|THEMEN|Zum Inhalt springen|" if language == "de" else "Topics|"
+    )
