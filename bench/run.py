@@ -80,13 +80,42 @@ BASELINE = {
     SHARED_EDIT: REDRAFT_COLD,
 }
 
-# Runs one command and reports its wall time, CPU time and peak RSS (KiB on Linux) as JSON.
-# A fresh wrapper per measurement makes RUSAGE_CHILDREN cover exactly that one command.
+# Runs one command and reports its wall time, CPU time and peak memory as JSON. A fresh wrapper
+# per measurement makes RUSAGE_CHILDREN cover exactly that one command; its ru_maxrss is the
+# largest single process, so a thread also samples the memory of the whole process group (the
+# build and its workers together) from /proc, shared pages counted once.
 WRAPPER = r"""
-import json, os, resource, signal, subprocess, sys, time
+import json, os, resource, signal, subprocess, sys, threading, time
 cmd, cwd, timeout = json.loads(sys.argv[1])
+page_kib = os.sysconf("SC_PAGE_SIZE") // 1024
+total_peak = [0]
+def own_kib(pid):
+    # Proportional set size: memory shared between processes is counted once in all.
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as rollup:
+            return next(int(line.split()[1]) for line in rollup if line.startswith("Pss:"))
+    except (OSError, StopIteration):
+        with open(f"/proc/{pid}/statm") as statm:
+            return int(statm.read().split()[1]) * page_kib
+def group_kib(group):
+    total = 0
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            if int(fields[2]) == group:
+                total += own_kib(pid)
+        except (OSError, IndexError, ValueError):
+            pass
+    return total
+def sample(group, done):
+    while not done.wait(0.05):
+        total_peak[0] = max(total_peak[0], group_kib(group))
 start = time.perf_counter()
 child = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, start_new_session=True)
+done = threading.Event()
+sampler = threading.Thread(target=sample, args=(child.pid, done), daemon=True)
+sampler.start()
 try:
     code = child.wait(timeout=timeout)
     seconds = time.perf_counter() - start
@@ -94,9 +123,13 @@ except subprocess.TimeoutExpired:
     os.killpg(child.pid, signal.SIGKILL)
     child.wait()
     code, seconds = 0, None
+done.set()
+sampler.join()
 usage = resource.getrusage(resource.RUSAGE_CHILDREN)
 cpu = usage.ru_utime + usage.ru_stime
-print(json.dumps({"code": code, "seconds": seconds, "cpu": cpu, "peak_kib": usage.ru_maxrss}))
+total = max(usage.ru_maxrss, total_peak[0])
+print(json.dumps({"code": code, "seconds": seconds, "cpu": cpu, "peak_kib": usage.ru_maxrss,
+                  "total_kib": total}))
 """
 
 HUGO_CONFIG = """\
@@ -159,6 +192,7 @@ class Sample:
     seconds: float | None  # wall clock; None: the command ran past --timeout and was killed
     cpu: float  # user + system seconds of the command and its children
     peak_mib: float  # the largest resident set among them
+    total_mib: float  # the largest sum of the resident sets of all its processes at one time
 
 
 @dataclass
@@ -448,7 +482,9 @@ def measure(cmd: list[str], cwd: Path, timeout: float) -> Sample:
     report = json.loads(wrapper.stdout)
     if report["code"] != 0:
         sys.exit(f"bench: {' '.join(cmd)} failed with status {report['code']}:\n{wrapper.stderr}")
-    return Sample(report["seconds"], report["cpu"], report["peak_kib"] / 1024)
+    return Sample(
+        report["seconds"], report["cpu"], report["peak_kib"] / 1024, report["total_kib"] / 1024
+    )
 
 
 def fresh(path: Path) -> Path:
@@ -551,7 +587,7 @@ def bench_size(bench: Bench, size: int, runs: int, results: Results) -> None:
             )
             print(
                 f"  {size:>6,} posts, run {round_}/{runs}: {stage:<32} {shown:>12}"
-                f"  {sample.cpu:7.2f} CPU s  {sample.peak_mib:5.0f} MiB",
+                f"  {sample.cpu:7.2f} CPU s  {sample.peak_mib:5.0f} MiB ({sample.total_mib:.0f} all)",
                 file=sys.stderr,
                 flush=True,
             )
@@ -616,7 +652,7 @@ def bench_shared(bench: SharedBench, runs: int, results: Results) -> None:
             shown = f"{sample.seconds:.2f} s" if sample.seconds is not None else "killed"
             print(
                 f"  shared README, run {round_}/{runs}: {stage:<32} {shown:>12}"
-                f"  {sample.cpu:7.2f} CPU s  {sample.peak_mib:5.0f} MiB",
+                f"  {sample.cpu:7.2f} CPU s  {sample.peak_mib:5.0f} MiB ({sample.total_mib:.0f} all)",
                 file=sys.stderr,
                 flush=True,
             )
@@ -647,8 +683,8 @@ def seconds(results: Results, stage: str, size: int, timeout: float) -> tuple[st
 def table(results: Results, sizes: list[int], timeout: float) -> str:
     lines = [
         "| stage | posts | runs | median s | min–max s | CPU s | vs Hugo cold | vs baseline "
-        "| peak MiB |",
-        "|---|---:|---:|---:|---:|---:|---:|---|---:|",
+        "| peak MiB | all processes MiB |",
+        "|---|---:|---:|---:|---:|---:|---:|---|---:|---:|",
     ]
     for size in sizes:
         hugo = results.median(HUGO_COLD, size)
@@ -662,11 +698,12 @@ def table(results: Results, sizes: list[int], timeout: float) -> str:
             base = results.median(against, size) if against else None
             baseline = f"{ratio(mine, base)} {against}" if base else ""
             peak = max(s.peak_mib for s in samples)
+            total = max(s.total_mib for s in samples)
             cpu = statistics.median(s.cpu for s in samples)
             posts = "shared README" if size == SHARED else f"{size:,}"
             lines.append(
                 f"| {stage} | {posts} | {len(samples)} | {median} | {spread} | {cpu:.2f} | "
-                f"{ratio(mine, hugo)} | {baseline} | {peak:.0f} |"
+                f"{ratio(mine, hugo)} | {baseline} | {peak:.0f} | {total:.0f} |"
             )
     return "\n".join(lines)
 
