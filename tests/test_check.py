@@ -4,6 +4,7 @@ of every file in one run."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 
 import pytest
@@ -254,3 +255,37 @@ def test_each_side_reads_its_own_settings(blog):
     with pytest.raises(RedraftError, match="Nowhere/Town"):
         check(blog.root)  # what serve would preview: the edited settings
     assert check(blog.root, committed=True).problems == []  # what CI builds: the committed ones
+
+
+def test_after_a_build_check_reads_only_the_markdown_that_changed(blog, monkeypatch):
+    """Links and formulas are read once per distinct text, through the build's cache: a check
+    after a one-post commit parses one post. What it reports is what a fresh check reports."""
+    blog.write("posts/a.md", "# A\n\n[b](b.md) and $x^2$\n")
+    blog.write("posts/b.md", "# B\n\n![](missing.png)\n")
+    blog.commit("Add posts")
+    blog.build()
+    parsed: list[str] = []
+    tokens = check_module._tokens
+
+    def counted(body: str):
+        parsed.append(body)
+        return tokens(body)
+
+    monkeypatch.setattr(check_module, "_tokens", counted)
+    first = check_site(blog.root)
+    assert len(parsed) == 2  # the build's cache held nothing of check's yet
+    assert {(p.path, p.line, p.severity) for p in first} == {
+        ("posts/b.md", 3, ERROR),
+        ("posts/b.md", 3, WARNING),
+    }
+    assert check_site(blog.root) == first and len(parsed) == 2
+    blog.write("posts/a.md", "# A\n\n[b](b.md) and [c](c.md) and $\\frac{1$\n")
+    blog.commit("Edit a")
+    again = check_site(blog.root)
+    assert len(parsed) == 3, "only the edited post is read again"
+    monkeypatch.undo()
+    shutil.rmtree(blog.root / ".redraft-cache")
+    assert again == check_site(blog.root)
+    assert {(p.path, p.line) for p in again} - {(p.path, p.line) for p in first} == {
+        ("posts/a.md", 3)
+    }

@@ -28,6 +28,9 @@ DATABASE = "cache.sqlite3"
 _LOG_VERSION = 4
 # A post's pages as one build wrote them: the fingerprint of what they show, and their files.
 PageRecord = tuple[str, list[str]]
+# What `redraft check` reads from a post's Markdown: its links and images as (kind, url, alt
+# text), and its formulas that do not convert as (TeX, why).
+Markup = tuple[tuple[tuple[str, str, str], ...], tuple[tuple[str, str], ...]]
 
 
 @dataclass(frozen=True)
@@ -154,6 +157,21 @@ class Cache:
         if isinstance(value, WordDiff):
             data["blocks"] = [(b.kind, b.html, b.text, b.folded) for b in value.blocks]
         self.new[key] = json.dumps(data, ensure_ascii=False)
+
+    def markup(self, key: str) -> Markup | None:
+        """What `redraft check` read from one Markdown text (see `put_markup`)."""
+        value = self._get(key)
+        try:
+            links = tuple((_text(k), _text(u), _text(a)) for k, u, a in value["links"])
+            formulas = tuple((_text(tex), _text(problem)) for tex, problem in value["formulas"])
+        except (TypeError, KeyError, ValueError):
+            return None
+        return links, formulas
+
+    def put_markup(self, key: str, value: Markup) -> None:
+        if self.path is not None:
+            links, formulas = value
+            self.new[key] = json.dumps({"links": links, "formulas": formulas}, ensure_ascii=False)
 
     def save(self) -> None:
         """Store the new entries and forget them. Each worker process saves its own, waiting

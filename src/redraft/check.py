@@ -25,6 +25,8 @@ import mistune
 
 from . import history, urls
 from ._text import plural
+from ._version import __version__
+from .cache import DATABASE, Cache, Markup, cache_key
 from .cache import folder as cache_folder
 from .config import load_settings
 from .content import (
@@ -37,7 +39,7 @@ from .content import (
 )
 from .errors import RedraftError
 from .history import Trail
-from .markdown import PLUGINS, tex_problem
+from .markdown import PLUGINS, RENDERER_VERSION, tex_problem
 from .pages import outputs
 from .site_files import committed_site_files
 from .trails import post_trails, redirects
@@ -126,12 +128,12 @@ def check(root: Path, *, committed: bool = False, now: dt.datetime | None = None
     # A preview shows drafts; a build publishes none of them.
     shown = [(source, post) for source, post in read if not (committed and post.draft)]
     posts = [post for _, post in shown]
+    # The build's cache, when a build made one: a check never creates it (`build --no-cache`
+    # runs a check too, and must leave no cache behind).
+    cache_dir = cache_folder(root)
+    cache_dir = cache_dir if cache_dir is not None and cache_dir.is_dir() else None
     if head is not None:
-        # The build's cache, when a build made one: a check never creates it (`build --no-cache`
-        # runs a check too, and must leave no cache behind).
-        cache = cache_folder(root)
-        cache = cache if cache is not None and cache.is_dir() else None
-        trails = post_trails(repo, head, settings, [p.source for p in posts], cache)
+        trails = post_trails(repo, head, settings, [p.source for p in posts], cache_dir)
         problems += _history_problems(trails, settings.pages)
     problems += _shared_urls(posts)
     if not settings.raw_html:
@@ -143,9 +145,12 @@ def check(root: Path, *, committed: bool = False, now: dt.datetime | None = None
     files = [asset.path for asset in inventory.assets + standalone.assets]
     copied = read_copied_files(repo, head, settings, drafts=not committed)
     targets = _site_paths(posts, files + [item.address for item in copied])
+    cache = Cache(cache_dir / DATABASE if cache_dir else None)
     for source, post in shown:
-        problems += _link_problems(source, post, targets, settings.pages)
-        problems += _maths_problems(source, post)
+        links, formulas = _markup(post.body, cache)
+        problems += _link_problems(source, post, links, targets, settings.pages)
+        problems += _maths_problems(source, post, formulas)
+    cache.save()
     return Checked(
         problems=sorted(problems),
         posts=len(read),
@@ -205,11 +210,30 @@ def _site_paths(posts: list[Post], files: list[str]) -> set[str]:
     return paths
 
 
-def _link_problems(source: Source, post: Post, targets: set[str], pages: str) -> list[Problem]:
+def _markup(body: str, cache: Cache) -> Markup:
+    """The links, images and formulas that do not convert of a post's Markdown, read once per
+    distinct text: a check after a one-post commit reads one post's Markdown, not all."""
+    key = cache_key("check-markup", __version__, RENDERER_VERSION, body)
+    found = cache.markup(key)
+    if found is None:
+        tokens = _tokens(body)
+        problems = ((tex, tex_problem(tex)) for tex in _formulas(tokens))
+        found = tuple(_walk(tokens)), tuple((tex, why) for tex, why in problems if why)
+        cache.put_markup(key, found)
+    return found
+
+
+def _link_problems(
+    source: Source,
+    post: Post,
+    links: tuple[tuple[str, str, str], ...],
+    targets: set[str],
+    pages: str,
+) -> list[Problem]:
     text = source.data.decode("utf-8").removeprefix("\ufeff")
     lines = _LineFinder(text, start=len(text) - len(post.body))
     problems = []
-    for kind, url, alt in _links(post.body):
+    for kind, url, alt in links:
         line = lines.find(url)
         target = urls.link_target(url, post.source, pages)
         # A link to a page written without its final slash is served (Pages redirects it).
@@ -229,17 +253,16 @@ def _link_problems(source: Source, post: Post, targets: set[str], pages: str) ->
     return problems
 
 
-def _maths_problems(source: Source, post: Post) -> list[Problem]:
+def _maths_problems(
+    source: Source, post: Post, formulas: tuple[tuple[str, str], ...]
+) -> list[Problem]:
     """A warning for each formula that does not convert: the page shows its TeX source."""
     text = source.data.decode("utf-8").removeprefix("\ufeff")
     lines = _LineFinder(text, start=len(text) - len(post.body))
-    problems = []
-    for tex in _formulas(_tokens(post.body)):
-        problem = tex_problem(tex)
-        if problem:
-            shown = f"{problem}; the page shows it as written"
-            problems.append(Problem(post.source, lines.find(tex), shown, WARNING))
-    return problems
+    return [
+        Problem(post.source, lines.find(tex), f"{problem}; the page shows it as written", WARNING)
+        for tex, problem in formulas
+    ]
 
 
 def _formulas(tokens: list[dict[str, Any]]) -> Iterator[str]:
@@ -256,13 +279,9 @@ def _tokens(body: str) -> list[dict[str, Any]]:
     return tokens
 
 
-def _links(body: str) -> Iterator[tuple[str, str, str]]:
+def _walk(tokens: list[dict[str, Any]]) -> Iterator[tuple[str, str, str]]:
     """('link' or 'image', url, alt text) for each link and image, as the renderer sees them:
     none from code, maths or raw HTML."""
-    yield from _walk(_tokens(body))
-
-
-def _walk(tokens: list[dict[str, Any]]) -> Iterator[tuple[str, str, str]]:
     for token in tokens:
         if token["type"] in ("link", "image"):
             yield token["type"], token["attrs"]["url"], _plain_text(token.get("children", []))
