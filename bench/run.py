@@ -65,8 +65,9 @@ HUGO_COLD = "hugo cold"
 REDRAFT_COLD = "redraft cold"
 REDRAFT_NOOP = "redraft rebuild, no change"
 REDRAFT_EDIT = "redraft rebuild, 1 post edited"
+REDRAFT_CHECK = "redraft check, 1 post edited"
 GIT_LOG = "git log floor"
-STAGES = (HUGO_COLD, REDRAFT_COLD, REDRAFT_NOOP, REDRAFT_EDIT, GIT_LOG)
+STAGES = (HUGO_COLD, REDRAFT_COLD, REDRAFT_NOOP, REDRAFT_EDIT, REDRAFT_CHECK, GIT_LOG)
 SHARED_COLD = "redraft cold"
 SHARED_NOOP = "redraft rebuild, no change"
 SHARED_EDIT = "redraft rebuild, 1 more revision"
@@ -77,6 +78,7 @@ BASELINE = {
     REDRAFT_COLD: GIT_LOG,
     REDRAFT_NOOP: REDRAFT_COLD,
     REDRAFT_EDIT: REDRAFT_COLD,
+    REDRAFT_CHECK: REDRAFT_COLD,
     SHARED_EDIT: REDRAFT_COLD,
 }
 
@@ -556,6 +558,17 @@ class Bench:
         finally:
             reset_to(self.corpus, self.base)
 
+    def redraft_check(self) -> Sample:
+        """The check a plain `redraft build` ends with (--quiet leaves it out), after the same
+        one-post commit, with the cache of a check run before that commit."""
+        check = [str(self.redraft), "check", "--committed"]
+        run(check, cwd=self.corpus)  # untimed: the previous build's check
+        commit_one_edit(self.corpus, self.edited)
+        try:
+            return measure(check, self.corpus, self.timeout)
+        finally:
+            reset_to(self.corpus, self.base)
+
     def git_floor(self) -> Sample:
         return measure(GIT_FLOOR, self.corpus, self.timeout)
 
@@ -570,6 +583,7 @@ def bench_size(bench: Bench, size: int, runs: int, results: Results) -> None:
         REDRAFT_COLD: bench.redraft_cold,
         REDRAFT_NOOP: bench.redraft_noop,
         REDRAFT_EDIT: bench.redraft_edit,
+        REDRAFT_CHECK: bench.redraft_check,
         GIT_LOG: bench.git_floor,
     }
     given_up: set[str] = set()
@@ -593,7 +607,7 @@ def bench_size(bench: Bench, size: int, runs: int, results: Results) -> None:
             )
             if sample.seconds is None:
                 given_up |= {stage} | (
-                    {REDRAFT_NOOP, REDRAFT_EDIT} if stage == REDRAFT_COLD else set()
+                    {REDRAFT_NOOP, REDRAFT_EDIT, REDRAFT_CHECK} if stage == REDRAFT_COLD else set()
                 )
     summary = corpus_summary(bench.corpus)
     results.notes[size] = (
