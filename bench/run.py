@@ -66,8 +66,11 @@ REDRAFT_COLD = "redraft cold"
 REDRAFT_NOOP = "redraft rebuild, no change"
 REDRAFT_EDIT = "redraft rebuild, 1 post edited"
 REDRAFT_CHECK = "redraft check, 1 post edited"
+HISTORY_PASS = "redraft history pass"
 GIT_LOG = "git log floor"
-STAGES = (HUGO_COLD, REDRAFT_COLD, REDRAFT_NOOP, REDRAFT_EDIT, REDRAFT_CHECK, GIT_LOG)
+STAGES = (
+    HUGO_COLD, REDRAFT_COLD, REDRAFT_NOOP, REDRAFT_EDIT, REDRAFT_CHECK, HISTORY_PASS, GIT_LOG
+)  # fmt: skip
 SHARED_COLD = "redraft cold"
 SHARED_NOOP = "redraft rebuild, no change"
 SHARED_EDIT = "redraft rebuild, 1 more revision"
@@ -79,6 +82,7 @@ BASELINE = {
     REDRAFT_NOOP: REDRAFT_COLD,
     REDRAFT_EDIT: REDRAFT_COLD,
     REDRAFT_CHECK: REDRAFT_COLD,
+    HISTORY_PASS: GIT_LOG,
     SHARED_EDIT: REDRAFT_COLD,
 }
 
@@ -184,6 +188,24 @@ from redraft.cli import main
 
 main({args!r}, prog_name="redraft", standalone_mode=False)
 """
+# The history stage of a cold build alone: the posts' trails from one pass over the log, with no
+# cache (what `redraft build --no-cache` does before it renders anything).
+HISTORY_DRIVER = """\
+import sys
+from pathlib import Path
+
+sys.path[:0] = {paths!r}
+from redraft import content, history
+from redraft.config import load_settings
+from redraft.site_files import committed_site_files
+from redraft.trails import post_trails
+
+root = Path.cwd()
+repo, head = history.open_for_build(root, drafts=False, allow_shallow=False)
+settings = load_settings(root, files=committed_site_files(repo, head).settings)
+inventory = content.read_inventory(repo, head, settings, drafts=False)
+post_trails(repo, head, settings, [source.path for source in inventory.sources], None)
+"""
 PROFILE_INTERVAL = 0.002  # seconds between pyinstrument samples
 PROFILE_TOP = 30
 LASTMOD = re.compile(r'Updated <time datetime="([^"]+)"')
@@ -257,6 +279,13 @@ def frozen_engine(ref: str, installed: Path) -> tuple[Path, str]:
         launcher.write_text(LAUNCHER.format(python=python, commit=commit, src=str(folder / "src")))
         launcher.chmod(0o755)
     return launcher, commit
+
+
+def frozen_paths(redraft: Path) -> list[str]:
+    """Where a Python started by the bench finds the engine --engine unpacked (none without it:
+    the installed redraft)."""
+    frozen_src = redraft.parent / "src"
+    return [str(frozen_src)] if frozen_src.is_dir() else []
 
 
 def redraft_python(redraft: Path) -> str:
@@ -569,6 +598,10 @@ class Bench:
         finally:
             reset_to(self.corpus, self.base)
 
+    def history_pass(self) -> Sample:
+        driver = HISTORY_DRIVER.format(paths=frozen_paths(self.redraft))
+        return measure([redraft_python(self.redraft), "-c", driver], self.corpus, self.timeout)
+
     def git_floor(self) -> Sample:
         return measure(GIT_FLOOR, self.corpus, self.timeout)
 
@@ -584,6 +617,7 @@ def bench_size(bench: Bench, size: int, runs: int, results: Results) -> None:
         REDRAFT_NOOP: bench.redraft_noop,
         REDRAFT_EDIT: bench.redraft_edit,
         REDRAFT_CHECK: bench.redraft_check,
+        HISTORY_PASS: bench.history_pass,
         GIT_LOG: bench.git_floor,
     }
     given_up: set[str] = set()
@@ -743,9 +777,7 @@ def profile(redraft: Path, engine: str, corpus: Path, no_cache: bool) -> Path:
     fresh(corpus / ".redraft-cache")
     session, stats = OUT / "profile.pyisession", OUT / "profile.pstats"
     args = ["build", "--quiet", "--output", str(output), *(["--no-cache"] if no_cache else [])]
-    frozen_src = redraft.parent / "src"  # set by --engine
-    paths = [str(frozen_src)] if frozen_src.is_dir() else []
-    driver = PROFILE_DRIVER.format(paths=paths, args=args)
+    driver = PROFILE_DRIVER.format(paths=frozen_paths(redraft), args=args)
     pyinstrument = [python, "-m", "pyinstrument", "--interval", str(PROFILE_INTERVAL)]
     run([*pyinstrument, "-r", "pyisession", "-o", str(session), "-c", driver], cwd=corpus)
     loaded = [python, "-m", "pyinstrument", "--load", str(session), "--no-color"]
