@@ -289,3 +289,31 @@ def test_after_a_build_check_reads_only_the_markdown_that_changed(blog, monkeypa
     assert {(p.path, p.line) for p in again} - {(p.path, p.line) for p in first} == {
         ("posts/a.md", 3)
     }
+
+
+def test_a_commit_checked_once_is_not_checked_again(blog, monkeypatch):
+    """The deploy workflow runs `redraft check --committed` and then `redraft build`, which
+    ends with the same check: the second one reads what the first found. A new commit is
+    checked afresh."""
+    blog.write("posts/a.md", "# A\n\n[nowhere](missing.md)\n")
+    blog.commit("Add a")
+    blog.build()
+    checks: list[bool] = []
+    real_check = check_module.check
+
+    def counted(root, **options):
+        checks.append(options.get("committed", False))
+        return real_check(root, **options)
+
+    monkeypatch.setattr(check_module, "check", counted)
+    found = check_module.check(blog.root, committed=True).problems
+    assert [p.path for p in found] == ["posts/a.md"]
+    assert check_module.committed_problems(blog.root) == found
+    assert checks == [True], "the build's check read the first one's findings"
+    blog.write("posts/a.md", "# A\n\nFixed.\n")
+    blog.commit("Fix a")
+    assert check_module.committed_problems(blog.root) == []
+    assert checks == [True, True]
+    result = CliRunner().invoke(main, ["build", "-C", str(blog.root), "-o", str(blog.root / "x")])
+    assert result.exit_code == 0 and "redraft check" not in result.output
+    assert checks == [True, True], "the build's own check found the last one's result"

@@ -31,6 +31,8 @@ PageRecord = tuple[str, list[str]]
 # What `redraft check` reads from a post's Markdown: its links and images as (kind, url, alt
 # text), and its formulas that do not convert as (TeX, why).
 Markup = tuple[tuple[tuple[str, str, str], ...], tuple[tuple[str, str], ...]]
+# A problem `redraft check` found: (path, line, message, severity).
+Finding = tuple[str, int, str, str]
 
 
 @dataclass(frozen=True)
@@ -172,6 +174,20 @@ class Cache:
         if self.path is not None:
             links, formulas = value
             self.new[key] = json.dumps({"links": links, "formulas": formulas}, ensure_ascii=False)
+
+    def findings(self, key: str) -> list[Finding] | None:
+        """What `redraft check --committed` found in one commit (see `put_findings`)."""
+        value = self._get(key).get("findings")
+        if not isinstance(value, list):
+            return None
+        try:
+            return [(_text(p), int(n), _text(m), _text(s)) for p, n, m, s in value]
+        except (TypeError, ValueError):
+            return None
+
+    def put_findings(self, key: str, findings: list[Finding]) -> None:
+        if self.path is not None:
+            self.new[key] = json.dumps({"findings": findings}, ensure_ascii=False)
 
     def save(self) -> None:
         """Store the new entries and forget them. Each worker process saves its own, waiting

@@ -15,7 +15,7 @@ import datetime as dt
 import re
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import astuple, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -26,7 +26,7 @@ import mistune
 from . import history, urls
 from ._text import plural
 from ._version import __version__
-from .cache import DATABASE, Cache, Markup, cache_key
+from .cache import DATABASE, Cache, Finding, Markup, cache_key
 from .cache import folder as cache_folder
 from .config import load_settings
 from .content import (
@@ -95,6 +95,35 @@ def check_site(root: Path, *, committed: bool = False) -> list[Problem]:
     return check(root, committed=committed).problems
 
 
+def committed_problems(root: Path) -> list[Problem]:
+    """What `check(root, committed=True)` finds, from the cache when a check of the same
+    commit by the same engine left it there: a build ends with this check, and the deploy
+    workflow runs the same check just before the build."""
+    root = root.resolve()
+    repo, head = history.open_for_build(root, drafts=False, allow_shallow=True)
+    assert repo is not None and head is not None  # open_for_build raises instead
+    cache = _cache(root)
+    found = cache.findings(_findings_key(repo, head))
+    if found is not None:
+        return [Problem(*finding) for finding in found]
+    return check(root, committed=True).problems
+
+
+def _cache(root: Path) -> Cache:
+    """The build's cache, when a build made one: a check never creates it (`build --no-cache`
+    runs a check too, and must leave no cache behind)."""
+    folder = cache_folder(root)
+    return Cache(folder / DATABASE if folder is not None and folder.is_dir() else None)
+
+
+def _findings_key(repo: git.Repo, head: str) -> str:
+    """What a committed check's problems depend on: the commit (posts, settings and theme are
+    read from it), the engine, and whether the clone holds the history."""
+    return cache_key(
+        "check-findings", __version__, RENDERER_VERSION, head, history.is_shallow(repo)
+    )
+
+
 def check(root: Path, *, committed: bool = False, now: dt.datetime | None = None) -> Checked:
     """Every problem in the blog at `root`, sorted by file and line, every file and as much of
     each file as can be read: the working tree as `redraft serve` shows it (uncommitted posts,
@@ -128,11 +157,9 @@ def check(root: Path, *, committed: bool = False, now: dt.datetime | None = None
     # A preview shows drafts; a build publishes none of them.
     shown = [(source, post) for source, post in read if not (committed and post.draft)]
     posts = [post for _, post in shown]
-    # The build's cache, when a build made one: a check never creates it (`build --no-cache`
-    # runs a check too, and must leave no cache behind).
-    cache_dir = cache_folder(root)
-    cache_dir = cache_dir if cache_dir is not None and cache_dir.is_dir() else None
+    cache = _cache(root)
     if head is not None:
+        cache_dir = cache.path.parent if cache.path else None
         trails = post_trails(repo, head, settings, [p.source for p in posts], cache_dir)
         problems += _history_problems(trails, settings.pages)
     problems += _shared_urls(posts)
@@ -145,11 +172,13 @@ def check(root: Path, *, committed: bool = False, now: dt.datetime | None = None
     files = [asset.path for asset in inventory.assets + standalone.assets]
     copied = read_copied_files(repo, head, settings, drafts=not committed)
     targets = _site_paths(posts, files + [item.address for item in copied])
-    cache = Cache(cache_dir / DATABASE if cache_dir else None)
     for source, post in shown:
         links, formulas = _markup(post.body, cache)
         problems += _link_problems(source, post, links, targets, settings.pages)
         problems += _maths_problems(source, post, formulas)
+    if committed and head is not None:
+        findings: list[Finding] = [astuple(problem) for problem in problems]
+        cache.put_findings(_findings_key(repo, head), findings)
     cache.save()
     return Checked(
         problems=sorted(problems),

@@ -22,7 +22,7 @@ from ._text import plural
 from ._version import __version__
 from .authoring import new_post, post_history
 from .build import build_site, remove_build_products
-from .check import ERROR, summary
+from .check import ERROR, committed_problems, summary
 from .check import check as check_posts
 from .config import build_now
 from .content import Post
@@ -163,7 +163,7 @@ def build(
 def _check_note(root: Path, *, committed: bool) -> None:
     """One line for what `redraft check` would report about the posts just built: a build
     fails on broken front matter, but not on a link or image that leads nowhere."""
-    problems = check_posts(root, committed=committed).problems
+    problems = committed_problems(root) if committed else check_posts(root).problems
     if problems:
         command = "redraft check --committed" if committed else "redraft check"
         click.secho(
