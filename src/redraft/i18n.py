@@ -11,6 +11,7 @@ the theme needs day, month and year only, and Babel's locale data is 30 MB.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 
 _MONTHS = {
@@ -213,7 +214,7 @@ class Translations:
 
     language: str
 
-    @property
+    @functools.cached_property
     def table(self) -> dict[str, str | tuple[str, str]]:
         return TABLES.get(base_language(self.language), {})
 
