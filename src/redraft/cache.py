@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
@@ -46,6 +47,7 @@ class SiteBuilt:
     waiting: int  # scheduled posts left out until their date
 
 
+_KEYS_PER_QUERY = 500  # SQLite allows 999 parameters in a query (older versions)
 _WAIT_FOR_WRITERS = 120  # seconds a worker waits for another's transaction to finish
 _SCHEMA = "CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
 
@@ -68,6 +70,22 @@ class Cache:
         self.path = path
         self.new: dict[str, str] = {}
         self._db = _open(path) if path is not None else None
+        self._ahead: dict[str, str | None] = {}  # entries read ahead, None for missing ones
+
+    def prefetch(self, keys: Iterable[str]) -> None:
+        """Read these entries ahead, a few queries for all: a rebuild looks up one render per
+        post, and a query each costs more than the lookup."""
+        wanted = list(keys)
+        if self._db is None:
+            return
+        for at in range(0, len(wanted), _KEYS_PER_QUERY):
+            chunk = wanted[at : at + _KEYS_PER_QUERY]
+            query = f"SELECT key, value FROM entries WHERE key IN ({','.join('?' * len(chunk))})"
+            try:
+                found = dict(self._db.execute(query, chunk).fetchall())
+            except sqlite3.Error:
+                return
+            self._ahead.update((key, found.get(key)) for key in chunk)
 
     def rendered(self, key: str) -> Rendered | None:
         value = self._get(key)
@@ -214,6 +232,12 @@ class Cache:
             return _as_dict(json.loads(self.new[key]))
         if self._db is None:
             return {}
+        if key in self._ahead:
+            value = self._ahead.pop(key)
+            try:
+                return _as_dict(json.loads(value)) if value is not None else {}
+            except (json.JSONDecodeError, TypeError):
+                return {}
         try:
             row = self._db.execute("SELECT value FROM entries WHERE key = ?", (key,)).fetchone()
             return _as_dict(json.loads(row[0])) if row else {}

@@ -57,6 +57,7 @@ from .diffs import (
     section_fingerprints,
 )
 from .errors import RedraftError
+from .history import Trail
 from .markdown import RENDERER_VERSION, Rendered, render_markdown
 from .output import Writer
 from .site_files import SiteFiles
@@ -299,10 +300,34 @@ def _write_unless_kept(
         _write(writer, env, scope, subject, once())
 
 
+def _item_key(records: Mapping[str, PageRecord], item: PostView | Change) -> str:
+    """What one item of a list shows: a post (its pages' fingerprint, which covers its whole
+    trail), or one revision of it."""
+    if isinstance(item, Change):
+        return f"{records[item.view.url][0]}:{item.item.revision.commit.sha}"
+    return records[item.url][0]
+
+
+def _write_page_unless_kept(
+    writer: Writer,
+    env: jinja2.Environment,
+    entry: Output,
+    address: str,
+    context: Context,
+    key: str,
+    made_before: Mapping[str, str],
+    made_from: dict[str, str],
+) -> None:
+    """Write one page of a paged output, unless the previous site made it from `key` too."""
+    relative = urls.file_of(address)
+    made_from[relative] = key
+    if made_before.get(relative) != key or not writer.keep([relative]):
+        writer.write(address, entry.make(env, context))
+
+
 def _staged_or_kept(update: output.Update, relative: str) -> bytes | None:
     """A file of the new site as this build made it: staged, or kept from the old site."""
-    for folder in (update.staging, update.target) if update.in_place else (update.staging,):
-        path = folder / relative
+    for path in (update.staged(relative), update.target / relative)[: 1 + update.in_place]:
         if path.is_file():
             return path.read_bytes()
     return None
@@ -349,10 +374,27 @@ def write_site(
     env = theme.template_environment(settings, templates, nav)
     writer = Writer(update.staging, update.target, in_place=update.in_place)
     site = {**_site_context(views, settings, head), "pages": [v for v in written if v.post.is_page]}
-    _write(writer, env, "site", (), site)
     # Pages that may be kept are written apart: the build id hashes the bytes of the others,
     # and the inputs' keys of these, so it is the same whether they were kept or written.
     keeper = Writer(update.staging, update.target, in_place=update.in_place)
+    common = (job.theme, engine())
+    for entry in outputs("site"):
+        if not entry.when(site):
+            continue
+        for address, page in _pages(entry, (), site):
+            if not entry.paged or page["pager"].number == 1:
+                writer.write(address, entry.make(env, {**page, "canonical": address}))
+                continue
+            # Later pages of a list leave out the HEAD commit, like topic pages: each changes
+            # only with what it lists, so it is kept while that is.
+            items = page[entry.paged]
+            key = cache_key(
+                entry.name, *common, page["pager"], *map(partial(_item_key, records), items)
+            )
+            context = {**page, "commit": None, "canonical": address}
+            _write_page_unless_kept(
+                keeper, env, entry, address, context, key, previous.made_from, made_from
+            )
     for tag, tagged in _by_tag(views).items():
         # A topic page leaves out the HEAD commit, like a post page: it changes only with its
         # posts, so it is kept while they are.
@@ -397,7 +439,7 @@ def _write_copied_files(writer: Writer, env: jinja2.Environment, copied: list[Co
     """Write the files published as they are, last: a file on the address of something redraft
     wrote is refused by name."""
     for item in copied:
-        if (writer.folder / urls.file_of(item.address)).exists():
+        if writer.staged(urls.file_of(item.address)).exists():
             raise RedraftError(
                 f"{item.source}: redraft writes a page or file at /{item.address} already; "
                 "rename or remove this file"
@@ -512,6 +554,9 @@ def _write_posts(
     """
     keeper = _PostPages(job, previous.made_from)
     report("posts", 0, len(posts))
+    keeper.cache.prefetch(
+        keeper._render_key(p) for p in posts if p.blob and p.url in previous.records
+    )
     kept = {p.url: v for p in posts if (v := keeper.reuse(p, previous.records.get(p.url)))}
     report("posts", len(kept), len(posts))
     fresh = [post for post in posts if post.url not in kept]
@@ -643,8 +688,23 @@ class _PostPages:
 
     def _fingerprint(self, post: Post) -> str:
         """Everything a post's pages are made from: the post with its whole trail, the settings,
-        the theme and the versions of what renders them."""
-        return cache_key("post-pages", engine(), self.theme, self._settings, repr(post))
+        the theme and the versions of what renders them.
+
+        Named by ids rather than spelled out: a committed post's text by its blob, a revision by
+        its commit (whose dates, message and texts the id fixes), with what else the build
+        decides about it (its kind and paths, minor or not, the author's name through the
+        .mailmap)."""
+        trail = post.trail
+        revisions = "\n".join(
+            f"{r.commit.sha} {r.kind} {r.content_changed:d}{r.minor:d} {r.blob} {r.old_blob} "
+            f"{' '.join(r.parent_blobs)}\0{r.path}\0{r.old_path}\0{r.commit.author}\0"
+            f"{r.commit.email}"
+            for r in trail.revisions
+        )
+        shown = replace(
+            post, body="" if post.blob else post.body, trail=Trail((), trail.unpaired_at)
+        )
+        return cache_key("post-pages", engine(), self.theme, self._settings, repr(shown), revisions)
 
     def write(self, post: Post, blobs: dict[str, bytes]) -> PostView:
         first_file = len(self.writer.written)
@@ -854,6 +914,8 @@ def _environment(
 def _former_urls(post: Post, pages: str) -> tuple[str, ...]:
     """The addresses the post had at its former paths: a page's for paths in the pages folder,
     a post's elsewhere, as trails.redirects gives them."""
-    # Each distinct path once: a living document has hundreds of revisions at one path.
-    former = {urls.address(path, pages) for path in {r.path for r in post.trail.revisions}}
+    # Each distinct path once: a living document has hundreds of revisions at one path, and
+    # most posts never moved.
+    paths = {r.path for r in post.trail.revisions} - {post.source}
+    former = {urls.address(path, pages) for path in paths}
     return tuple(sorted(former - {post.url}))
