@@ -112,6 +112,9 @@ class Output:
     when: Callable[[Context], bool] = _always
     paged: str = ""  # the context's list split into pages ('views'), each page given a `pager`
     page_size: Callable[[Context], int] = _per_page
+    # Pages counted from the list's oldest end, so that a list growing at its head changes only
+    # its first page (see `_chunks`).
+    anchored: bool = False
 
 
 OUTPUTS: tuple[Output, ...] = (
@@ -138,6 +141,7 @@ OUTPUTS: tuple[Output, ...] = (
         _template("changes.html"),
         paged="changes",
         page_size=lambda c: CHANGES_PER_PAGE,
+        anchored=True,
     ),
     Output("robots", "site", lambda: urls.ROBOTS, _template("robots.txt")),
     Output("not found", "site", lambda: urls.NOT_FOUND, _template("404.html")),
@@ -207,11 +211,27 @@ def _pages(
         yield entry.address(*subject), context
         return
     items, size = context[entry.paged], entry.page_size(context)
-    chunks = [items[at : at + size] for at in range(0, len(items), size)] or [[]]
-    addresses = tuple(entry.address(*subject, number) for number in range(1, len(chunks) + 1))
+    chunks, numbers = _chunks(items, size, anchored=entry.anchored)
+    addresses = tuple(entry.address(*subject, number) for number in numbers)
     for number, chunk in enumerate(chunks, start=1):
         page = {**context, entry.paged: chunk, "pager": Pager(number, addresses)}
         yield addresses[number - 1], page
+
+
+def _chunks(items: list[Any], size: int, *, anchored: bool) -> tuple[list[list[Any]], list[int]]:
+    """A list (newest first) cut into pages of `size`, and the number in each page's address.
+
+    Plain: pages 1, 2, 3... from the head. Anchored: the first page holds the newest `size` to
+    2 x `size` - 1 items, and every later page a fixed slice counted from the oldest end, its
+    number too (the oldest page is 2): so a new item at the head changes the first page only,
+    until a whole page more has gathered there (then the page count grows, on every page)."""
+    if not anchored:
+        chunks = [items[at : at + size] for at in range(0, len(items), size)] or [[]]
+        return chunks, list(range(1, len(chunks) + 1))
+    later = max(0, len(items) // size - 1)
+    head = len(items) - later * size
+    chunks = [items[:head]] + [items[at : at + size] for at in range(head, len(items), size)]
+    return chunks, [1, *range(later + 1, 1, -1)]
 
 
 @dataclass(frozen=True)
