@@ -393,7 +393,11 @@ def write_site(
     report("site pages", 0, 1)
     env = theme.template_environment(settings, templates, nav)
     writer = Writer(update.staging, update.target, in_place=update.in_place)
-    site = {**_site_context(views, settings, head), "pages": [v for v in written if v.post.is_page]}
+    by_tag = _by_tag(views)
+    site = {
+        **_site_context(views, by_tag, settings, head),
+        "pages": [v for v in written if v.post.is_page],
+    }
     # Pages that may be kept are written apart: the build id hashes the bytes of the others,
     # and the inputs' keys of these, so it is the same whether they were kept or written.
     keeper = Writer(update.staging, update.target, in_place=update.in_place)
@@ -415,7 +419,7 @@ def write_site(
             _write_page_unless_kept(
                 keeper, env, entry, address, context, key, previous.made_from, made_from
             )
-    for tag, tagged in _by_tag(views).items():
+    for tag, tagged in by_tag.items():
         # A topic page leaves out the HEAD commit, like a post page: it changes only with its
         # posts, so it is kept while they are.
         context = {**site, "tag": tag, "views": tagged, "tagged": tagged, "commit": None}
@@ -479,12 +483,13 @@ def navigation(posts: list[Post], settings: Settings) -> Navigation:
     return tuple((pages[n.strip("/")].title, pages[n.strip("/")].url) for n in settings.nav)
 
 
-def _site_context(views: list[PostView], settings: Settings, head: str | None) -> Context:
+def _site_context(
+    views: list[PostView], tags: dict[str, list[PostView]], settings: Settings, head: str | None
+) -> Context:
     living = sorted(
         (v for v in views if v.living),
         key=lambda v: (-(v.post.updated.timestamp() if v.post.updated else 0), v.url),
     )[:RECENTLY_REVISED]
-    tags = _by_tag(views)
     return {
         "views": views,
         "revised": living,
