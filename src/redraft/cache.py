@@ -71,6 +71,7 @@ class Cache:
         self.new: dict[str, str] = {}
         self._db = _open(path) if path is not None else None
         self._ahead: dict[str, str | None] = {}  # entries read ahead, None for missing ones
+        self._records: dict[str, dict[str, Any]] = {}
 
     def prefetch(self, keys: Iterable[str]) -> None:
         """Read these entries ahead, a few queries for all: a rebuild looks up one render per
@@ -88,15 +89,22 @@ class Cache:
             self._ahead.update((key, found.get(key)) for key in chunk)
 
     def rendered(self, key: str) -> Rendered | None:
-        value = self._get(key)
+        """A render, saved as a line of JSON for its small fields, then its HTML as it is: a
+        rebuild reads thousands, and decoding the HTML as a JSON string was most of the cost."""
+        raw = self._raw(key)
+        head, newline, html = raw.partition("\n") if raw else ("", "", "")
         try:
+            small = json.loads(head) if newline else None
+            if not isinstance(small, list):
+                return None
+            toc, first_paragraph, words = small
             return Rendered(
-                html=_text(value["html"]),
-                toc=tuple((int(a), _text(b), _text(c)) for a, b, c in value["toc"]),
-                first_paragraph=_text(value["first_paragraph"]),
-                words=int(value["words"]),
+                html=html,
+                toc=tuple((int(a), _text(b), _text(c)) for a, b, c in toc),
+                first_paragraph=_text(first_paragraph),
+                words=int(words),
             )
-        except (TypeError, KeyError, ValueError):
+        except (TypeError, ValueError):
             return None
 
     def diff(self, key: str) -> WordDiff | None:
@@ -173,9 +181,12 @@ class Cache:
     def put(self, key: str, value: Rendered | WordDiff) -> None:
         if self.path is None:
             return  # a build without a cache: nothing would read the entry (4% of a cold build)
+        if isinstance(value, Rendered):
+            small = [value.toc, value.first_paragraph, value.words]
+            self.new[key] = json.dumps(small, ensure_ascii=False) + "\n" + value.html
+            return
         data = asdict(value)
-        if isinstance(value, WordDiff):
-            data["blocks"] = [(b.kind, b.html, b.text, b.folded) for b in value.blocks]
+        data["blocks"] = [(b.kind, b.html, b.text, b.folded) for b in value.blocks]
         self.new[key] = json.dumps(data, ensure_ascii=False)
 
     def markup(self, key: str) -> Markup | None:
@@ -228,21 +239,32 @@ class Cache:
             return  # a file where the folder should be, no permission, a locked database
 
     def _get(self, key: str) -> dict[str, Any]:
+        if key in self._records:
+            return self._records[key]
+        raw = self._raw(key)
+        try:
+            value = _as_dict(json.loads(raw)) if raw is not None else {}
+        except (json.JSONDecodeError, TypeError):
+            value = {}
+        if key.startswith("site-pages:") and key not in self.new:
+            self._records[key] = value  # a site's record is read three ways; decoded once
+        return value
+
+    def _raw(self, key: str) -> str | None:
+        """The entry's text as saved; None when missing or not text."""
         if key in self.new:
-            return _as_dict(json.loads(self.new[key]))
-        if self._db is None:
-            return {}
+            return self.new[key]
         if key in self._ahead:
             value = self._ahead.pop(key)
+        elif self._db is None:
+            return None
+        else:
             try:
-                return _as_dict(json.loads(value)) if value is not None else {}
-            except (json.JSONDecodeError, TypeError):
-                return {}
-        try:
-            row = self._db.execute("SELECT value FROM entries WHERE key = ?", (key,)).fetchone()
-            return _as_dict(json.loads(row[0])) if row else {}
-        except (sqlite3.Error, json.JSONDecodeError, TypeError):
-            return {}
+                row = self._db.execute("SELECT value FROM entries WHERE key = ?", (key,)).fetchone()
+            except sqlite3.Error:
+                return None
+            value = row[0] if row else None
+        return value if isinstance(value, str) else None
 
 
 def _text(value: object) -> str:
