@@ -25,6 +25,7 @@ import yaml
 
 from . import history, urls
 from ._text import CONTROL_CHARACTERS, check_file_name
+from ._version import __version__
 from .config import GLOB_CHARACTERS, Settings
 from .errors import RedraftError
 from .history import Trail
@@ -519,8 +520,10 @@ class ReadPosts:
 
     def __init__(self, cache_dir: Path | None, zone: dt.tzinfo) -> None:
         self.zone = zone
-        # Dates without an offset take the zone's: its name is part of the file's key.
-        name = hashlib.sha256(f"{self._VERSION}:{zone}".encode()).hexdigest()[:16]
+        # Dates without an offset take the zone's: its name is part of the file's key, and so is
+        # the engine's version (a new one may read front matter differently).
+        key = f"{self._VERSION}:{__version__}:{zone}"
+        name = hashlib.sha256(key.encode()).hexdigest()[:16]
         self.path = cache_dir / f"posts-{name}.json" if cache_dir else None
         self._saved = self._load()
         self._used: dict[str, _Front] = {}

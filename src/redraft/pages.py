@@ -391,7 +391,8 @@ def write_site(
     # Standalone pages have their own pages and history, but no place in lists and feeds.
     views = [view for view in written if not view.post.is_page]
     report("site pages", 0, 1)
-    env = theme.template_environment(settings, templates, nav)
+    # The post pages' environment: base.html and the macros are compiled once for both.
+    env = _environment(settings, job.theme, templates, nav)
     writer = Writer(update.staging, update.target, in_place=update.in_place)
     by_tag = _by_tag(views)
     site = {
