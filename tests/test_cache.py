@@ -373,3 +373,87 @@ def test_a_scheduled_post_appears_on_its_day_though_nothing_else_changed(blog, t
     blog.build(now=build_now("2024-06-02"))
     assert (site / "posts/later/index.html").is_file()
     _equals_cold(blog, site, tmp_path, now=build_now("2024-06-02"))
+
+
+def test_a_new_revision_rewrites_the_first_page_of_lists_only(blog, tmp_path, monkeypatch):
+    import redraft.pages
+
+    monkeypatch.setattr(redraft.pages, "CHANGES_PER_PAGE", 2)
+    settings = (blog.root / "pyproject.toml").read_text()
+    blog.write("pyproject.toml", settings + "per_page = 1\n")
+    _grow(blog, 7)
+    blog.write("posts/q.md", "# Q\n\nA post of its own.\n")
+    blog.commit("Add q", "2024-01-20T10:00:00+00:00")
+    site = blog.build()
+    assert (site / "changes/page/4/index.html").is_file()
+    _age(site)
+    blog.write("posts/q.md", "# Q\n\nA post of its own, revised.\n")
+    blog.commit("Revise q", "2024-02-01T10:00:00+00:00")
+    blog.build()
+    changed = _rewritten(site)
+    # Pages of changes are counted from the oldest: the new change is on the first page only.
+    assert "changes/index.html" in changed
+    assert not any(path.startswith("changes/page/") for path in changed)
+    # Later pages of the front page leave out the HEAD commit: q is on the first one.
+    assert "index.html" in changed and not any(p.startswith("page/") for p in changed)
+    _equals_cold(blog, site, tmp_path)
+    blog.write("posts/p1.md", "# Post 1\n\nOne more revision.\n")
+    blog.commit("Revise p1 once more", "2024-02-02T10:00:00+00:00")
+    _age(site)
+    blog.build()
+    assert {p for p in _rewritten(site) if p.startswith("page/")} == {"page/3/index.html"}
+    _equals_cold(blog, site, tmp_path)
+
+
+def test_a_front_matter_edit_that_leaves_the_body_equals_a_cold_build(blog, tmp_path):
+    blog.write("posts/a.md", "---\ntitle: First title\ntags: [cats]\n---\nThe same body.\n")
+    blog.write("posts/b.md", "---\ndate: 2024-01-01 09:30\n---\n# B\n\nText.\n")
+    blog.commit("Add a and b", "2024-01-02T10:00:00+00:00")
+    site = blog.build()
+    blog.write("posts/a.md", "---\ntitle: Second title\ntags: [dogs]\n---\nThe same body.\n")
+    blog.commit("Retitle a", "2024-02-01T10:00:00+00:00")
+    blog.build()
+    assert "Second title" in (site / "posts/a/index.html").read_text()
+    assert (site / "tags/dogs/index.html").is_file() and not (site / "tags/cats").exists()
+    _equals_cold(blog, site, tmp_path)
+
+
+def test_front_matter_read_from_the_cache_keeps_dates_in_the_sites_zone(blog, tmp_path):
+    settings = (blog.root / "pyproject.toml").read_text()
+    blog.write("pyproject.toml", settings.replace('"UTC"', '"Europe/Paris"'))
+    blog.write("posts/a.md", "---\ndate: 2024-01-01 09:30\n---\n# A\n\nText.\n")
+    blog.write("posts/b.md", "---\ndate: 2024-01-01T09:30:00-05:00\n---\n# B\n\nText.\n")
+    blog.commit("Add a and b", "2024-01-02T10:00:00+00:00")
+    site = blog.build()
+    blog.write("posts/c.md", "# C\n\nA third post.\n")
+    blog.commit("Add c", "2024-02-01T10:00:00+00:00")
+    blog.build()  # a and b are read from the cache now
+    assert "2024-01-01T09:30:00+01:00" in (site / "posts/a/index.html").read_text()
+    assert "2024-01-01T09:30:00-05:00" in (site / "posts/b/index.html").read_text()
+    _equals_cold(blog, site, tmp_path)
+
+
+def test_an_error_in_a_post_is_found_though_its_text_was_read_before(blog):
+    blog.write("posts/a.md", "# A\n\nText.\n")
+    blog.commit("Add a", "2024-01-02T10:00:00+00:00")
+    blog.build()
+    blog.write("posts/b.md", "---\ntitle: [unclosed\n---\nText.\n")
+    blog.commit("Add a broken post", "2024-02-01T10:00:00+00:00")
+    with pytest.raises(RedraftError, match="b.md"):
+        blog.build()
+    with pytest.raises(RedraftError, match="b.md"):
+        blog.build()
+
+
+def test_a_long_chain_of_rebuilds_reads_the_log_as_git_does(blog, tmp_path, monkeypatch):
+    import redraft.cache
+
+    monkeypatch.setattr(redraft.cache, "_SEGMENTS", 2)  # the chain is written whole again often
+    _grow(blog, 2)
+    site = blog.build()
+    for i in range(2, 7):
+        _grow(blog, 1, start=i)
+        blog.build()
+        _equals_cold(blog, site, tmp_path)
+    segments = list((blog.root / FOLDER).glob("log-*-*.json"))
+    assert 1 <= len(segments) <= 2

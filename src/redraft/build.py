@@ -103,10 +103,15 @@ def build_site(
         trails = post_trails(repo, head, settings, committed, cache_dir)
     report("history", 1, 1)
 
+    read_posts = content.ReadPosts(cache_dir, settings.zone)
     posts, scheduled = content.published_posts(
-        inventory.sources, trails, settings, drafts=drafts, now=now.moment, future=future
+        inventory.sources, trails, settings, drafts=drafts, now=now.moment, future=future,
+        read_posts=read_posts,
+    )  # fmt: skip
+    own_pages = content.standalone_pages(
+        standalone.sources, trails, settings, drafts=drafts, read_posts=read_posts
     )
-    own_pages = content.standalone_pages(standalone.sources, trails, settings, drafts=drafts)
+    read_posts.save()
     assets = content.published_assets(inventory, posts, drafts=drafts)
     assets += content.published_assets(standalone, own_pages, drafts=drafts)
     if not settings.raw_html:

@@ -11,7 +11,8 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from dataclasses import asdict, astuple, dataclass
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,7 @@ from .markdown import Rendered
 
 FOLDER = ".redraft-cache"
 DATABASE = "cache.sqlite3"
-_LOG_VERSION = 4
+_LOG_VERSION = 5
 # A post's pages as one build wrote them: the fingerprint of what they show, and their files.
 PageRecord = tuple[str, list[str]]
 # What `redraft check` reads from a post's Markdown: its links and images as (kind, url, alt
@@ -46,6 +47,7 @@ class SiteBuilt:
     waiting: int  # scheduled posts left out until their date
 
 
+_KEYS_PER_QUERY = 500  # SQLite allows 999 parameters in a query (older versions)
 _WAIT_FOR_WRITERS = 120  # seconds a worker waits for another's transaction to finish
 _SCHEMA = "CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
 
@@ -68,17 +70,41 @@ class Cache:
         self.path = path
         self.new: dict[str, str] = {}
         self._db = _open(path) if path is not None else None
+        self._ahead: dict[str, str | None] = {}  # entries read ahead, None for missing ones
+        self._records: dict[str, dict[str, Any]] = {}
+
+    def prefetch(self, keys: Iterable[str]) -> None:
+        """Read these entries ahead, a few queries for all: a rebuild looks up one render per
+        post, and a query each costs more than the lookup."""
+        wanted = list(keys)
+        if self._db is None:
+            return
+        for at in range(0, len(wanted), _KEYS_PER_QUERY):
+            chunk = wanted[at : at + _KEYS_PER_QUERY]
+            query = f"SELECT key, value FROM entries WHERE key IN ({','.join('?' * len(chunk))})"
+            try:
+                found = dict(self._db.execute(query, chunk).fetchall())
+            except sqlite3.Error:
+                return
+            self._ahead.update((key, found.get(key)) for key in chunk)
 
     def rendered(self, key: str) -> Rendered | None:
-        value = self._get(key)
+        """A render, saved as a line of JSON for its small fields, then its HTML as it is: a
+        rebuild reads thousands, and decoding the HTML as a JSON string was most of the cost."""
+        raw = self._raw(key)
+        head, newline, html = raw.partition("\n") if raw else ("", "", "")
         try:
+            small = json.loads(head) if newline else None
+            if not isinstance(small, list):
+                return None
+            toc, first_paragraph, words = small
             return Rendered(
-                html=_text(value["html"]),
-                toc=tuple((int(a), _text(b), _text(c)) for a, b, c in value["toc"]),
-                first_paragraph=_text(value["first_paragraph"]),
-                words=int(value["words"]),
+                html=html,
+                toc=tuple((int(a), _text(b), _text(c)) for a, b, c in toc),
+                first_paragraph=_text(first_paragraph),
+                words=int(words),
             )
-        except (TypeError, KeyError, ValueError):
+        except (TypeError, ValueError):
             return None
 
     def diff(self, key: str) -> WordDiff | None:
@@ -155,9 +181,12 @@ class Cache:
     def put(self, key: str, value: Rendered | WordDiff) -> None:
         if self.path is None:
             return  # a build without a cache: nothing would read the entry (4% of a cold build)
+        if isinstance(value, Rendered):
+            small = [value.toc, value.first_paragraph, value.words]
+            self.new[key] = json.dumps(small, ensure_ascii=False) + "\n" + value.html
+            return
         data = asdict(value)
-        if isinstance(value, WordDiff):
-            data["blocks"] = [(b.kind, b.html, b.text, b.folded) for b in value.blocks]
+        data["blocks"] = [(b.kind, b.html, b.text, b.folded) for b in value.blocks]
         self.new[key] = json.dumps(data, ensure_ascii=False)
 
     def markup(self, key: str) -> Markup | None:
@@ -210,15 +239,32 @@ class Cache:
             return  # a file where the folder should be, no permission, a locked database
 
     def _get(self, key: str) -> dict[str, Any]:
-        if key in self.new:
-            return _as_dict(json.loads(self.new[key]))
-        if self._db is None:
-            return {}
+        if key in self._records:
+            return self._records[key]
+        raw = self._raw(key)
         try:
-            row = self._db.execute("SELECT value FROM entries WHERE key = ?", (key,)).fetchone()
-            return _as_dict(json.loads(row[0])) if row else {}
-        except (sqlite3.Error, json.JSONDecodeError, TypeError):
-            return {}
+            value = _as_dict(json.loads(raw)) if raw is not None else {}
+        except (json.JSONDecodeError, TypeError):
+            value = {}
+        if key.startswith("site-pages:") and key not in self.new:
+            self._records[key] = value  # a site's record is read three ways; decoded once
+        return value
+
+    def _raw(self, key: str) -> str | None:
+        """The entry's text as saved; None when missing or not text."""
+        if key in self.new:
+            return self.new[key]
+        if key in self._ahead:
+            value = self._ahead.pop(key)
+        elif self._db is None:
+            return None
+        else:
+            try:
+                row = self._db.execute("SELECT value FROM entries WHERE key = ?", (key,)).fetchone()
+            except sqlite3.Error:
+                return None
+            value = row[0] if row else None
+        return value if isinstance(value, str) else None
 
 
 def _text(value: object) -> str:
@@ -252,25 +298,43 @@ def _open(path: Path) -> sqlite3.Connection | None:
 def cached_log(repo: git.Repo, head: str, cache_dir: Path | None) -> list[LogEntry]:
     """The repository's history up to `head`, reading from git only the commits the cache lacks.
 
-    The parsed log is saved per head. When `head` descends from the saved one, only
-    `git log SAVED..HEAD` is read and put in front (newer commits first, as git lists them); a
-    rewritten history, or no cache, means one full pass. `head` is the commit id the build read
-    once, never "HEAD": a commit landing meanwhile must not be saved under the old id. The log
-    covers the whole repository, so one entry serves every `posts` setting.
+    The parsed log is saved as a chain of segments, each the commits one build read. When `head`
+    descends from the saved one, only `git log SAVED..HEAD` is read, put in front (newer commits
+    first, as git lists them) and saved as one more segment: a rebuild writes what it read, not
+    the whole history again. A rewritten history, or no cache, means one full pass. `head` is
+    the commit id the build read once, never "HEAD": a commit landing meanwhile must not be
+    saved under the old id. The log covers the whole repository, so one entry serves every
+    `posts` setting.
     """
     # Author names in the log come through .mailmap: a changed mailmap means a new log.
     names = history.mailmap(repo)
     path = cache_dir / f"log-{cache_key(_LOG_VERSION, names)[:16]}.json" if cache_dir else None
     saved = _load_log(path) if path else None
-    if saved and saved[0] == head:
-        return saved[1]
-    if saved and _descends(repo, head, saved[0]):
-        entries = list(history.stream_log(repo, since=saved[0], head=head)) + saved[1]
+    if saved and saved.head == head:
+        return saved.entries
+    if saved and _descends(repo, head, saved.head):
+        new = list(history.stream_log(repo, since=saved.head, head=head))
+        entries = new + saved.entries
+        chain = saved.chain if len(saved.chain) < _SEGMENTS else ()
+        if not chain:
+            new = entries  # a long chain is written again as one segment
     else:
-        entries = list(history.stream_log(repo, head=head))
+        new = entries = list(history.stream_log(repo, head=head))
+        chain = ()
     if path:
-        _save_log(path, head, entries)
+        _save_log(path, head, chain, new)
     return entries
+
+
+# Segments a log's chain may have before it is written again as one.
+_SEGMENTS = 32
+
+
+@dataclass(frozen=True)
+class _SavedLog:
+    head: str
+    chain: tuple[str, ...]  # the segments' file names, oldest first
+    entries: list[LogEntry]  # newest first
 
 
 def _descends(repo: git.Repo, head: str, ancestor: str) -> bool:
@@ -280,26 +344,39 @@ def _descends(repo: git.Repo, head: str, ancestor: str) -> bool:
         return False  # the saved commit is gone: history was rewritten
 
 
-def _load_log(path: Path) -> tuple[str, list[LogEntry]] | None:
+def _load_log(path: Path) -> _SavedLog | None:
+    """The saved log: its head, and every segment of its chain read, newest first."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         if data["version"] != _LOG_VERSION:
             return None
-        entries = [
-            (
-                Commit(
-                    _text(sha), tuple(map(_text, parents)), _text(author), _text(email),
-                    datetime.fromisoformat(authored), datetime.fromisoformat(committed),
-                    _text(subject), _text(body),
-                ),
-                [_change(change) for change in changes],
-            )
-            for (sha, parents, author, email, authored, committed, subject, body), changes
-            in data["entries"]
-        ]  # fmt: skip
-        return _text(data["head"]), entries
+        chain = tuple(_text(name) for name in data["chain"])
+        entries: list[LogEntry] = []
+        for name in reversed(chain):
+            if "/" in name or not name.startswith(path.stem + "-"):
+                return None  # a segment must lie beside the log, named after it
+            entries += _load_segment(path.with_name(name))
+        return _SavedLog(_text(data["head"]), chain, entries)
     except (OSError, ValueError, KeyError, TypeError):
         return None
+
+
+def _load_segment(path: Path) -> list[LogEntry]:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if data["version"] != _LOG_VERSION:
+        raise ValueError("a segment of another version")
+    return [
+        (
+            Commit(
+                _text(sha), tuple(map(_text, parents)), _text(author), _text(email),
+                datetime.fromisoformat(authored), datetime.fromisoformat(committed),
+                _text(subject), _text(body),
+            ),
+            [_change(change) for change in changes],
+        )
+        for (sha, parents, author, email, authored, committed, subject, body), changes
+        in data["entries"]
+    ]  # fmt: skip
 
 
 def _change(values: list[Any]) -> Change:
@@ -311,20 +388,36 @@ def _change(values: list[Any]) -> Change:
     )  # fmt: skip
 
 
-def _save_log(path: Path, head: str, entries: list[LogEntry]) -> None:
+def _save_log(path: Path, head: str, chain: tuple[str, ...], new: list[LogEntry]) -> None:
+    """Save `new` (the commits read since the chain's last segment) as a segment, then the
+    log's chain, which names it, in one rename: a reader never sees a chain whose segments
+    are not all written. Segments no chain names any more are deleted."""
     rows = [
         (
             [c.sha, c.parents, c.author, c.email, c.authored.isoformat(),
              c.committed.isoformat(), c.subject, c.body],
-            [astuple(change) for change in changes],
+            [
+                (x.status, x.path, x.blob, x.old_blob, x.old_path, x.similarity,
+                 x.parent_blobs, x.parent_paths)
+                for x in changes
+            ],
         )
-        for c, changes in entries
+        for c, changes in new
     ]  # fmt: skip
-    data = {"version": _LOG_VERSION, "head": head, "entries": rows}
+    segment = f"{path.stem}-{head}.json"
+    chain = (*chain, segment)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(".partial")
-        partial.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-        partial.replace(path)
+        _write_atomically(path.with_name(segment), {"version": _LOG_VERSION, "entries": rows})
+        _write_atomically(path, {"version": _LOG_VERSION, "head": head, "chain": chain})
+        for old in path.parent.glob(f"{path.stem}-*.json"):
+            if old.name not in chain:
+                old.unlink(missing_ok=True)
     except OSError:
         return
+
+
+def _write_atomically(path: Path, data: object) -> None:
+    partial = path.with_suffix(".partial")
+    partial.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    partial.replace(path)

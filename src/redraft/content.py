@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import os
 import posixpath
 import re
@@ -17,12 +18,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import git
 import yaml
 
 from . import history, urls
 from ._text import CONTROL_CHARACTERS, check_file_name
+from ._version import __version__
 from .config import GLOB_CHARACTERS, Settings
 from .errors import RedraftError
 from .history import Trail
@@ -393,25 +396,48 @@ def read_post(
     """The post as far as it can be read, and every problem found in it rather than the first:
     a front matter that is not YAML still leaves the body to read, an unknown key still leaves
     the known ones. No post only when the text cannot be decoded."""
-    problems: list[RedraftError] = []
     try:
-        text = source.data.decode("utf-8")
+        text = _text_of(source)
     except UnicodeDecodeError as exc:
         line = source.data.count(b"\n", 0, exc.start) + 1
         message = f"not valid UTF-8 text (byte {exc.start}); save the file as UTF-8"
         return None, [RedraftError(f"{source.path}:{line}: {message}")]
-    text = text.removeprefix("\ufeff")
+    front, problems = _read_front(source.path, text, zone)
+    return _post(source, text, front, trail, now), problems
+
+
+def _text_of(source: Source) -> str:
+    return source.data.decode("utf-8").removeprefix("\ufeff")
+
+
+@dataclass(frozen=True)
+class _Front:
+    """What a post's own text says of it: all of a `Post` but its trail and the build's time."""
+
+    title: str
+    body_at: int  # where the body starts in the text, after the front matter
+    heading: tuple[int, int] | None  # the lines of the heading taken as the title, in the body
+    tags: tuple[str, ...]
+    summary: str
+    draft: bool
+    toc: bool | None
+    image: str
+    date: dt.datetime | None  # the front matter's date and updated
+    changed: dt.datetime | None
+
+
+def _read_front(path: str, text: str, zone: dt.tzinfo) -> tuple[_Front, list[RedraftError]]:
+    problems: list[RedraftError] = []
     bad = CONTROL_CHARACTERS.search(text)
     if bad:
         line = text.count("\n", 0, bad.start()) + 1
         problems.append(
             RedraftError(
-                f"{source.path}:{line}: contains the control character U+{ord(bad.group()):04X}, "
+                f"{path}:{line}: contains the control character U+{ord(bad.group()):04X}, "
                 "which web pages and feeds cannot carry; delete it"
             )
         )
-    meta, body = _split_front_matter(source.path, text, problems)
-    trail = trail or Trail(())
+    meta, body = _split_front_matter(path, text, problems)
 
     def read(convert: Callable[[], _T], fallback: _T) -> _T:
         try:
@@ -421,43 +447,185 @@ def read_post(
             return fallback
 
     title = meta.get("title")
+    cut = None
     if title is None:
         heading = first_heading(body)
         if heading:
             title, start, end = heading
-            body = body[:start] + body[end:]
+            cut = (start, end)
         else:
-            title = PurePosixPath(urls.post(source.path)).name.replace("-", " ").replace("_", " ")
+            title = PurePosixPath(urls.post(path)).name.replace("-", " ").replace("_", " ")
 
-    path = source.path
     lines = _key_lines(text)
 
     def at(key: str) -> str:
         """Where a front matter value is written: 'path:line', or the path alone."""
         return f"{path}:{lines[key]}" if key in lines else path
 
-    date = read(lambda: _as_datetime(at("date"), "date", meta.get("date"), zone), None)
-    changed = read(lambda: _as_datetime(at("updated"), "updated", meta.get("updated"), zone), None)
-    published = date or trail.published
-    updated = changed or trail.updated
-    post = Post(
-        source=path,
-        url=urls.post(path),
+    front = _Front(
         title=read(lambda: _as_text(at("title"), "title", title), path),
-        body=body,
+        body_at=len(text) - len(body),
+        heading=cut,
         tags=read(lambda: _as_tags(at("tags"), meta.get("tags")), ()),
         summary=read(lambda: _as_text(at("summary"), "summary", meta.get("summary") or ""), ""),
         draft=bool(read(lambda: _as_flag(at("draft"), "draft", meta.get("draft")), None)),
         toc=read(lambda: _as_flag(at("toc"), "toc", meta.get("toc")), None),
+        image=read(lambda: _as_image(at("image"), path, meta.get("image")), ""),
+        date=read(lambda: _as_datetime(at("date"), "date", meta.get("date"), zone), None),
+        changed=read(
+            lambda: _as_datetime(at("updated"), "updated", meta.get("updated"), zone), None
+        ),
+    )
+    return front, problems
+
+
+def _post(
+    source: Source, text: str, front: _Front, trail: Trail | None, now: dt.datetime | None
+) -> Post:
+    """The post of `source`: what its text says, dated by its trail where the text does not."""
+    trail = trail or Trail(())
+    body = text[front.body_at :]
+    if front.heading:
+        start, end = front.heading
+        body = body[:start] + body[end:]
+    date, changed = front.date, front.changed
+    published = date or trail.published
+    updated = changed or trail.updated
+    return Post(
+        source=source.path,
+        url=urls.post(source.path),
+        title=front.title,
+        body=body,
+        tags=front.tags,
+        summary=front.summary,
+        draft=front.draft,
+        toc=front.toc,
         status=source.status,
         blob=source.blob,
         trail=trail,
         published=published,
         updated=max(updated, published) if updated and published else updated or published,
         scheduled=bool(date and now and date > now),
-        image=read(lambda: _as_image(at("image"), path, meta.get("image")), ""),
+        image=front.image,
     )
-    return post, problems
+
+
+class ReadPosts:
+    """What the text of each committed post said when a build last read it, kept between builds
+    by blob id (which names the text) and path: a rebuild parses only the posts whose text
+    changed, not every post's front matter again. Only a text read without any problem is
+    kept, so an error is always found afresh. Without a cache folder, a plain memo."""
+
+    _VERSION = 1
+
+    def __init__(self, cache_dir: Path | None, zone: dt.tzinfo) -> None:
+        self.zone = zone
+        # Dates without an offset take the zone's: its name is part of the file's key, and so is
+        # the engine's version (a new one may read front matter differently).
+        key = f"{self._VERSION}:{__version__}:{zone}"
+        name = hashlib.sha256(key.encode()).hexdigest()[:16]
+        self.path = cache_dir / f"posts-{name}.json" if cache_dir else None
+        self._saved = self._load()
+        self._used: dict[str, _Front] = {}
+
+    def parse(self, source: Source, trail: Trail | None, *, now: dt.datetime | None) -> Post:
+        """As `parse_post`, the front matter read from the cache when the text is known."""
+        key = f"{source.blob} {source.path}"
+        front = self._used.get(key) or self._saved.get(key) if source.blob else None
+        if front is None:
+            return self._read(source, key, trail, now)
+        self._used[key] = front
+        return _post(source, _text_of(source), front, trail, now)
+
+    def _read(self, source: Source, key: str, trail: Trail | None, now: dt.datetime | None) -> Post:
+        try:
+            text = _text_of(source)
+        except UnicodeDecodeError:
+            return parse_post(source, trail, zone=self.zone, now=now)  # the error, with its line
+        front, problems = _read_front(source.path, text, self.zone)
+        if problems:
+            raise problems[0]
+        if source.blob:
+            self._used[key] = front
+        return _post(source, text, front, trail, now)
+
+    def save(self) -> None:
+        """Keep what this build read, and forget the posts it did not."""
+        if self.path is None or self._used.keys() == self._saved.keys():
+            return
+        data = {key: _front_row(front) for key, front in sorted(self._used.items())}
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            partial = self.path.with_suffix(".partial")
+            partial.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+            partial.replace(self.path)
+        except OSError:
+            return  # the next build parses again
+
+    def _load(self) -> dict[str, _Front]:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8")) if self.path else {}
+        except (OSError, ValueError):
+            return {}
+        found = {}
+        for key, row in data.items() if isinstance(data, dict) else ():
+            front = _front_of_row(row, self.zone)
+            if front is not None and isinstance(key, str):
+                found[key] = front
+        return found
+
+
+def _front_row(front: _Front) -> list[object]:
+    return [
+        front.title, front.body_at, front.heading, list(front.tags), front.summary, front.draft,
+        front.toc, front.image, _date_row(front.date), _date_row(front.changed),
+    ]  # fmt: skip
+
+
+def _date_row(moment: dt.datetime | None) -> list[str] | None:
+    """A front matter date as JSON: in the site's zone (written without an offset), or at the
+    offset it was written with."""
+    if moment is None:
+        return None
+    if isinstance(moment.tzinfo, ZoneInfo):
+        return ["zone", moment.replace(tzinfo=None).isoformat()]
+    return ["fixed", moment.isoformat()]
+
+
+def _front_of_row(row: object, zone: dt.tzinfo) -> _Front | None:
+    """A `_Front` read back from the cache; None for anything else (the post is parsed)."""
+    if not isinstance(row, list) or len(row) != 10:
+        return None
+    title, body_at, heading, tags, summary, draft, toc, image, date, changed = row
+    try:
+        return _Front(
+            _checked(title, str), _checked(body_at, int),
+            None if heading is None else (_checked(heading[0], int), _checked(heading[1], int)),
+            tuple(_checked(tag, str) for tag in _checked(tags, list)), _checked(summary, str),
+            _checked(draft, bool), None if toc is None else _checked(toc, bool),
+            _checked(image, str), _date_of_row(date, zone), _date_of_row(changed, zone),
+        )  # fmt: skip
+    except (TypeError, ValueError, IndexError, KeyError):
+        return None
+
+
+def _date_of_row(row: object, zone: dt.tzinfo) -> dt.datetime | None:
+    if row is None:
+        return None
+    if not isinstance(row, list) or len(row) != 2 or row[0] not in ("zone", "fixed"):
+        raise ValueError("not a saved date")
+    moment = dt.datetime.fromisoformat(_checked(row[1], str))
+    if row[0] == "zone":
+        return moment.replace(tzinfo=zone)
+    if moment.tzinfo is None:
+        raise ValueError("a fixed date without its offset")
+    return moment
+
+
+def _checked(value: object, kind: type[_T]) -> _T:
+    if not isinstance(value, kind):
+        raise TypeError(f"expected {kind.__name__}")
+    return value
 
 
 def parse_revision(blob: str, text: str, current: str, zone: dt.tzinfo) -> Post:
@@ -676,11 +844,13 @@ def published_posts(
     drafts: bool,
     now: dt.datetime,
     future: bool = False,
+    read_posts: ReadPosts | None = None,
 ) -> tuple[list[Post], list[Post]]:
     """The posts a build publishes (drafts too, with `drafts`; scheduled ones too, with
     `future`), newest first, and the scheduled posts it leaves out; a RedraftError when two
     posts would share an address."""
-    posts = [parse_post(s, trails.get(s.path), zone=settings.zone, now=now) for s in sources]
+    read = read_posts or ReadPosts(None, settings.zone)
+    posts = [read.parse(s, trails.get(s.path), now=now) for s in sources]
     if not drafts:
         posts = [p for p in posts if not p.draft]
     _check_unique_urls(posts)
@@ -730,12 +900,18 @@ def published_assets(inventory: Inventory, posts: list[Post], *, drafts: bool) -
 
 
 def standalone_pages(
-    sources: list[Source], trails: dict[str, Trail], settings: Settings, *, drafts: bool
+    sources: list[Source],
+    trails: dict[str, Trail],
+    settings: Settings,
+    *,
+    drafts: bool,
+    read_posts: ReadPosts | None = None,
 ) -> list[Post]:
     """The pages folder's pages (drafts too, with `drafts`), each at /<name>/, by address."""
+    read = read_posts or ReadPosts(None, settings.zone)
     pages = [
         replace(
-            parse_post(s, trails.get(s.path), zone=settings.zone),
+            read.parse(s, trails.get(s.path), now=None),
             url=urls.page(s.path, settings.pages),
             is_page=True,
         )

@@ -11,13 +11,15 @@ import html
 import re
 import uuid
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin
-
-from feedgen.feed import FeedGenerator
 
 from . import urls
 from .config import Settings
 from .views import Change, PostView
+
+if TYPE_CHECKING:
+    from feedgen.feed import FeedGenerator
 
 CHANGES_IN_FEED = 50
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -155,6 +157,10 @@ def absolute_links(markup: str, page: str) -> str:
 
 
 def _feed(settings: Settings, title: str, self_url: str, home: str) -> FeedGenerator:
+    # Imported when a feed is written: a build with nothing to do writes none (feedgen brings
+    # lxml, a good part of starting up).
+    from feedgen.feed import FeedGenerator
+
     feed = FeedGenerator()
     feed.title(title)
     feed.author({"name": settings.author})

@@ -123,8 +123,9 @@ class Update:
     `staging` is a fresh folder beside the site. Without `old_files`, the build writes the
     whole site there and the staging folder replaces the old site in one rename. With
     `old_files` (every file of the site in `target`, known from its build's record), the build
-    writes only new and changed files there; the swap moves them in, deletes the old files the
-    new site lacks and writes the new marker: work in proportion to what changed.
+    writes only new and changed files there, each under its `staged_name`; the swap moves them
+    in, deletes the old files the new site lacks and writes the new marker: work in proportion
+    to what changed.
     """
 
     target: Path
@@ -136,6 +137,10 @@ class Update:
     @property
     def in_place(self) -> bool:
         return self.old_files is not None
+
+    def staged(self, relative: str) -> Path:
+        """Where the file of the new site at `relative` is staged, if this build wrote it."""
+        return self.staging / (staged_name(relative) if self.in_place else relative)
 
 
 @contextmanager
@@ -194,13 +199,27 @@ def _apply(update: Update, old_files: frozenset[str]) -> None:
         with suppress(FileNotFoundError):
             os.unlink(os.path.join(target, relative))
         _prune_folders(target, relative)
-    for folder, _, names in os.walk(staging):
-        place = os.path.join(target, os.path.relpath(folder, staging))
-        for name in names:
-            os.makedirs(place, exist_ok=True)
-            os.replace(os.path.join(folder, name), os.path.join(place, name))
+    staged = set(os.listdir(staging))
+    folders: set[str] = set()
+    for relative in new_files:
+        name = staged_name(relative)
+        if name not in staged:
+            continue  # kept as it is
+        place = os.path.join(target, relative)
+        folder = os.path.dirname(place)
+        if folder not in folders:
+            os.makedirs(folder, exist_ok=True)
+            folders.add(folder)
+        os.replace(os.path.join(staging, name), place)
     _put_marker(staging, target, marker(update.build, new_files))
     shutil.rmtree(staging, ignore_errors=True)
+
+
+def staged_name(relative: str) -> str:
+    """The name a new or changed file of a site updated in place has in the staging folder,
+    until the swap moves it to its place: one flat folder, so staging costs no folder per
+    file (folders are what a file system makes and deletes slowly)."""
+    return hashlib.sha256(relative.encode("utf-8")).hexdigest()[:40] + ".staged"
 
 
 def _put_marker(staging: Path, target: Path, text: str) -> None:
@@ -310,6 +329,10 @@ class Writer:
     def count(self) -> int:
         return len(self.written)
 
+    def staged(self, relative: str) -> Path:
+        """Where this writer puts the file at `relative` (see `Update.staged`)."""
+        return self.folder / (staged_name(relative) if self.in_place else relative)
+
     def write(self, address: str, data: str | bytes) -> None:
         """Write the file of a site address (a page's is its folder's index file)."""
         relative = os.path.normpath(urls.file_of(address).lstrip("/"))
@@ -320,8 +343,9 @@ class Writer:
         self.digest.update(b"%d:%s\0%s" % (len(relative), relative.encode(), content))
         if self._unchanged(relative, content):
             return
-        target = self.folder / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
+        target = self.staged(relative)
+        if not self.in_place:
+            target.parent.mkdir(parents=True, exist_ok=True)
         try:
             with open(target, "xb") as file:  # "x": a second writer of one path is an error
                 file.write(content)

@@ -57,6 +57,7 @@ from .diffs import (
     section_fingerprints,
 )
 from .errors import RedraftError
+from .history import Trail
 from .markdown import RENDERER_VERSION, Rendered, render_markdown
 from .output import Writer
 from .site_files import SiteFiles
@@ -111,6 +112,9 @@ class Output:
     when: Callable[[Context], bool] = _always
     paged: str = ""  # the context's list split into pages ('views'), each page given a `pager`
     page_size: Callable[[Context], int] = _per_page
+    # Pages counted from the list's oldest end, so that a list growing at its head changes only
+    # its first page (see `_chunks`).
+    anchored: bool = False
 
 
 OUTPUTS: tuple[Output, ...] = (
@@ -137,6 +141,7 @@ OUTPUTS: tuple[Output, ...] = (
         _template("changes.html"),
         paged="changes",
         page_size=lambda c: CHANGES_PER_PAGE,
+        anchored=True,
     ),
     Output("robots", "site", lambda: urls.ROBOTS, _template("robots.txt")),
     Output("not found", "site", lambda: urls.NOT_FOUND, _template("404.html")),
@@ -206,11 +211,27 @@ def _pages(
         yield entry.address(*subject), context
         return
     items, size = context[entry.paged], entry.page_size(context)
-    chunks = [items[at : at + size] for at in range(0, len(items), size)] or [[]]
-    addresses = tuple(entry.address(*subject, number) for number in range(1, len(chunks) + 1))
+    chunks, numbers = _chunks(items, size, anchored=entry.anchored)
+    addresses = tuple(entry.address(*subject, number) for number in numbers)
     for number, chunk in enumerate(chunks, start=1):
         page = {**context, entry.paged: chunk, "pager": Pager(number, addresses)}
         yield addresses[number - 1], page
+
+
+def _chunks(items: list[Any], size: int, *, anchored: bool) -> tuple[list[list[Any]], list[int]]:
+    """A list (newest first) cut into pages of `size`, and the number in each page's address.
+
+    Plain: pages 1, 2, 3... from the head. Anchored: the first page holds the newest `size` to
+    2 x `size` - 1 items, and every later page a fixed slice counted from the oldest end, its
+    number too (the oldest page is 2): so a new item at the head changes the first page only,
+    until a whole page more has gathered there (then the page count grows, on every page)."""
+    if not anchored:
+        chunks = [items[at : at + size] for at in range(0, len(items), size)] or [[]]
+        return chunks, list(range(1, len(chunks) + 1))
+    later = max(0, len(items) // size - 1)
+    head = len(items) - later * size
+    chunks = [items[:head]] + [items[at : at + size] for at in range(head, len(items), size)]
+    return chunks, [1, *range(later + 1, 1, -1)]
 
 
 @dataclass(frozen=True)
@@ -299,10 +320,34 @@ def _write_unless_kept(
         _write(writer, env, scope, subject, once())
 
 
+def _item_key(records: Mapping[str, PageRecord], item: PostView | Change) -> str:
+    """What one item of a list shows: a post (its pages' fingerprint, which covers its whole
+    trail), or one revision of it."""
+    if isinstance(item, Change):
+        return f"{records[item.view.url][0]}:{item.item.revision.commit.sha}"
+    return records[item.url][0]
+
+
+def _write_page_unless_kept(
+    writer: Writer,
+    env: jinja2.Environment,
+    entry: Output,
+    address: str,
+    context: Context,
+    key: str,
+    made_before: Mapping[str, str],
+    made_from: dict[str, str],
+) -> None:
+    """Write one page of a paged output, unless the previous site made it from `key` too."""
+    relative = urls.file_of(address)
+    made_from[relative] = key
+    if made_before.get(relative) != key or not writer.keep([relative]):
+        writer.write(address, entry.make(env, context))
+
+
 def _staged_or_kept(update: output.Update, relative: str) -> bytes | None:
     """A file of the new site as this build made it: staged, or kept from the old site."""
-    for folder in (update.staging, update.target) if update.in_place else (update.staging,):
-        path = folder / relative
+    for path in (update.staged(relative), update.target / relative)[: 1 + update.in_place]:
         if path.is_file():
             return path.read_bytes()
     return None
@@ -346,14 +391,36 @@ def write_site(
     # Standalone pages have their own pages and history, but no place in lists and feeds.
     views = [view for view in written if not view.post.is_page]
     report("site pages", 0, 1)
-    env = theme.template_environment(settings, templates, nav)
+    # The post pages' environment: base.html and the macros are compiled once for both.
+    env = _environment(settings, job.theme, templates, nav)
     writer = Writer(update.staging, update.target, in_place=update.in_place)
-    site = {**_site_context(views, settings, head), "pages": [v for v in written if v.post.is_page]}
-    _write(writer, env, "site", (), site)
+    by_tag = _by_tag(views)
+    site = {
+        **_site_context(views, by_tag, settings, head),
+        "pages": [v for v in written if v.post.is_page],
+    }
     # Pages that may be kept are written apart: the build id hashes the bytes of the others,
     # and the inputs' keys of these, so it is the same whether they were kept or written.
     keeper = Writer(update.staging, update.target, in_place=update.in_place)
-    for tag, tagged in _by_tag(views).items():
+    common = (job.theme, engine())
+    for entry in outputs("site"):
+        if not entry.when(site):
+            continue
+        for address, page in _pages(entry, (), site):
+            if not entry.paged or page["pager"].number == 1:
+                writer.write(address, entry.make(env, {**page, "canonical": address}))
+                continue
+            # Later pages of a list leave out the HEAD commit, like topic pages: each changes
+            # only with what it lists, so it is kept while that is.
+            items = page[entry.paged]
+            key = cache_key(
+                entry.name, *common, page["pager"], *map(partial(_item_key, records), items)
+            )
+            context = {**page, "commit": None, "canonical": address}
+            _write_page_unless_kept(
+                keeper, env, entry, address, context, key, previous.made_from, made_from
+            )
+    for tag, tagged in by_tag.items():
         # A topic page leaves out the HEAD commit, like a post page: it changes only with its
         # posts, so it is kept while they are.
         context = {**site, "tag": tag, "views": tagged, "tagged": tagged, "commit": None}
@@ -397,7 +464,7 @@ def _write_copied_files(writer: Writer, env: jinja2.Environment, copied: list[Co
     """Write the files published as they are, last: a file on the address of something redraft
     wrote is refused by name."""
     for item in copied:
-        if (writer.folder / urls.file_of(item.address)).exists():
+        if writer.staged(urls.file_of(item.address)).exists():
             raise RedraftError(
                 f"{item.source}: redraft writes a page or file at /{item.address} already; "
                 "rename or remove this file"
@@ -417,12 +484,13 @@ def navigation(posts: list[Post], settings: Settings) -> Navigation:
     return tuple((pages[n.strip("/")].title, pages[n.strip("/")].url) for n in settings.nav)
 
 
-def _site_context(views: list[PostView], settings: Settings, head: str | None) -> Context:
+def _site_context(
+    views: list[PostView], tags: dict[str, list[PostView]], settings: Settings, head: str | None
+) -> Context:
     living = sorted(
         (v for v in views if v.living),
         key=lambda v: (-(v.post.updated.timestamp() if v.post.updated else 0), v.url),
     )[:RECENTLY_REVISED]
-    tags = _by_tag(views)
     return {
         "views": views,
         "revised": living,
@@ -512,6 +580,9 @@ def _write_posts(
     """
     keeper = _PostPages(job, previous.made_from)
     report("posts", 0, len(posts))
+    keeper.cache.prefetch(
+        keeper._render_key(p) for p in posts if p.blob and p.url in previous.records
+    )
     kept = {p.url: v for p in posts if (v := keeper.reuse(p, previous.records.get(p.url)))}
     report("posts", len(kept), len(posts))
     fresh = [post for post in posts if post.url not in kept]
@@ -643,8 +714,23 @@ class _PostPages:
 
     def _fingerprint(self, post: Post) -> str:
         """Everything a post's pages are made from: the post with its whole trail, the settings,
-        the theme and the versions of what renders them."""
-        return cache_key("post-pages", engine(), self.theme, self._settings, repr(post))
+        the theme and the versions of what renders them.
+
+        Named by ids rather than spelled out: a committed post's text by its blob, a revision by
+        its commit (whose dates, message and texts the id fixes), with what else the build
+        decides about it (its kind and paths, minor or not, the author's name through the
+        .mailmap)."""
+        trail = post.trail
+        revisions = "\n".join(
+            f"{r.commit.sha} {r.kind} {r.content_changed:d}{r.minor:d} {r.blob} {r.old_blob} "
+            f"{' '.join(r.parent_blobs)}\0{r.path}\0{r.old_path}\0{r.commit.author}\0"
+            f"{r.commit.email}"
+            for r in trail.revisions
+        )
+        shown = replace(
+            post, body="" if post.blob else post.body, trail=Trail((), trail.unpaired_at)
+        )
+        return cache_key("post-pages", engine(), self.theme, self._settings, repr(shown), revisions)
 
     def write(self, post: Post, blobs: dict[str, bytes]) -> PostView:
         first_file = len(self.writer.written)
@@ -854,6 +940,8 @@ def _environment(
 def _former_urls(post: Post, pages: str) -> tuple[str, ...]:
     """The addresses the post had at its former paths: a page's for paths in the pages folder,
     a post's elsewhere, as trails.redirects gives them."""
-    # Each distinct path once: a living document has hundreds of revisions at one path.
-    former = {urls.address(path, pages) for path in {r.path for r in post.trail.revisions}}
+    # Each distinct path once: a living document has hundreds of revisions at one path, and
+    # most posts never moved.
+    paths = {r.path for r in post.trail.revisions} - {post.source}
+    former = {urls.address(path, pages) for path in paths}
     return tuple(sorted(former - {post.url}))

@@ -87,6 +87,10 @@ def redirects(trails: Mapping[str, Trail], pages: str = "") -> Redirects:
     current = {urls.address(path, pages).casefold() for path in trails}
     last: dict[str, dict[str, tuple[datetime, str]]] = defaultdict(dict)
     for path, trail in trails.items():
+        # Most posts never moved: their revisions name no other path.
+        formers = {p for r in trail.revisions for p in (r.path, r.old_path)} - {"", path}
+        if not formers:
+            continue
         address = urls.address(path, pages)
         for revision in trail.revisions:
             for former in {revision.path, revision.old_path} - {"", path}:

@@ -8,6 +8,7 @@ above asks this module, so a new address is one function here.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import posixpath
 import re
@@ -38,6 +39,8 @@ _FEED = "feed.xml"
 _PAGE = "page/"
 
 
+# Pure functions of a path or a name, asked several times per post in a build of thousands.
+@functools.cache
 def post(source: str) -> str:
     """'posts/hello.md' and 'posts/hello/index.md' -> 'posts/hello/'.
 
@@ -96,6 +99,7 @@ def revision_anchor(short_sha: str) -> str:
 _SLUG_BYTES = 120
 
 
+@functools.cache
 def tag(name: str) -> str:
     return f"{TAGS}{slugify(name)}/"
 
