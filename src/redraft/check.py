@@ -31,6 +31,7 @@ from .cache import folder as cache_folder
 from .config import load_settings
 from .content import (
     Post,
+    ReadPosts,
     Source,
     active_file_problem,
     read_copied_files,
@@ -146,9 +147,14 @@ def check(root: Path, *, committed: bool = False, now: dt.datetime | None = None
     problems = _clone_problems(repo)
     inventory = read_inventory(repo, head, settings, drafts=not committed)
     standalone = read_inventory(repo, head, settings, drafts=not committed, folder=settings.pages)
+    cache = _cache(root)
+    cache_dir = cache.path.parent if cache.path else None
+    known = ReadPosts(cache_dir, settings.zone)
     read = []
     for source in inventory.sources + standalone.sources:
-        post, errors = read_post(source, zone=settings.zone, now=now)
+        post, errors = known.known(source, now=now), list[RedraftError]()
+        if post is None:
+            post, errors = read_post(source, zone=settings.zone, now=now)
         problems += [_from_error(source.path, error) for error in errors]
         if post is not None and source in standalone.sources:
             post = replace(post, url=urls.page(source.path, settings.pages), is_page=True)
@@ -157,9 +163,7 @@ def check(root: Path, *, committed: bool = False, now: dt.datetime | None = None
     # A preview shows drafts; a build publishes none of them.
     shown = [(source, post) for source, post in read if not (committed and post.draft)]
     posts = [post for _, post in shown]
-    cache = _cache(root)
     if head is not None:
-        cache_dir = cache.path.parent if cache.path else None
         trails = post_trails(repo, head, settings, [p.source for p in posts], cache_dir)
         problems += _history_problems(trails, settings.pages)
     problems += _shared_urls(posts)

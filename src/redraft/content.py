@@ -537,6 +537,12 @@ class ReadPosts:
         self._used[key] = front
         return _post(source, _text_of(source), front, trail, now)
 
+    def known(self, source: Source, *, now: dt.datetime | None) -> Post | None:
+        """The post without its trail when a build read its text without a problem, else None
+        (`redraft check` then reads it, problems and all)."""
+        front = self._saved.get(f"{source.blob} {source.path}") if source.blob else None
+        return _post(source, _text_of(source), front, None, now) if front else None
+
     def _read(self, source: Source, key: str, trail: Trail | None, now: dt.datetime | None) -> Post:
         try:
             text = _text_of(source)
