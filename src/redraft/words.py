@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 # Tags (quoted attribute values may hold '>'), comments, and elements kept whole: maths and
 # drawings cannot hold diff marks, and script or style text is not prose.
@@ -45,11 +45,14 @@ VOID = frozenset(
 )
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
     kind: str  # tag, text (a run of text, or one word, space run or mark of it), atom
     raw: str  # as it stands in the HTML
     text: str  # what a reader reads: '' for a tag
+
+
+# A unit of text holding a character HTML escapes is that one character (see _UNITS).
+_ESCAPED = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 
 
 def pieces(markup: str) -> Iterator[tuple[str, str]]:
@@ -64,6 +67,25 @@ def pieces(markup: str) -> Iterator[tuple[str, str]]:
         position = match.end()
     if position < len(markup):
         yield "text", markup[position:]
+
+
+_WHOLE = frozenset(["math", "svg", "script", "style", "textarea"])
+
+
+def closed(markup: str) -> bool:
+    """Whether `markup`, put before or after any other closed markup, splits into the same
+    pieces as it does alone: it starts with a tag, and every element kept whole, comment and
+    tag ends within it (raw HTML may leave one open for a later block to close). A page made of
+    closed blocks can be split and counted one block at a time."""
+    found = list(pieces(markup))
+    if not found or found[0][0] == "text":
+        return False
+    for kind, raw in found:
+        if kind == "text" and "<" in raw:
+            return False
+        if kind == "tag" and (raw.startswith("<!--") or tag_name(raw) in _WHOLE):
+            return False
+    return True
 
 
 def segments(markup: str) -> list[Token]:
@@ -90,8 +112,9 @@ def tokens(markup: str) -> list[Token]:
         if segment.kind != "text":
             found.append(segment)
             continue
-        for unit in _UNITS.findall(segment.text):
-            found.append(Token("text", html.escape(unit, quote=False), unit))
+        found.extend(
+            Token("text", _ESCAPED.get(unit, unit), unit) for unit in _UNITS.findall(segment.text)
+        )
     return found
 
 
