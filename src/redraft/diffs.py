@@ -159,7 +159,7 @@ def split_blocks(markup: str, *, inert: bool = True) -> tuple[str, ...]:
 
 @functools.lru_cache(maxsize=8)
 def _split_whole(markup: str, inert: bool) -> tuple[str, ...]:
-    return _split(markup, inert)[0]
+    return _split(markup, inert, alone=False)[0]
 
 
 class Splitter:
@@ -179,7 +179,7 @@ class Splitter:
         for part in parts:
             split = self._memo.get((part, inert))
             if split is None:
-                split = self._memo[part, inert] = _split(part, inert)
+                split = self._memo[part, inert] = _split(part, inert, alone=True)
             if not split[1]:
                 # Raw HTML may leave an element open for a later block to close.
                 return split_blocks(markup, inert=inert)
@@ -187,9 +187,10 @@ class Splitter:
         return tuple(found)
 
 
-def _split(markup: str, inert: bool) -> tuple[tuple[str, ...], bool]:
-    """`split_blocks`, and whether `markup` splits the same wherever it stands in a page: it
-    is closed (see words.closed) and ends where no element, block or anchor is open."""
+def _split(markup: str, inert: bool, *, alone: bool) -> tuple[tuple[str, ...], bool]:
+    """`split_blocks`, and, if asked (`alone`), whether `markup` splits the same wherever it
+    stands in a page: it is closed (see words.closed) and ends where no element, block or
+    anchor is open."""
     blocks: list[str] = []
     current: list[str] = []
     depth = 0
@@ -220,7 +221,7 @@ def _split(markup: str, inert: bool) -> tuple[tuple[str, ...], bool]:
         if depth == 0:
             blocks.append("".join(current).rstrip())
             current = []
-    alone = not current and not in_anchor and words.closed(markup)
+    alone = alone and not current and not in_anchor and words.closed(markup)
     if current:
         blocks.append("".join(current).rstrip())
     return tuple(block for block in blocks if block), alone

@@ -7,7 +7,6 @@ relative to the source file resolved to their URLs in the built site.
 
 from __future__ import annotations
 
-import copy
 import functools
 import html
 import re
@@ -88,6 +87,9 @@ class Rendered:
     words: int
     # Problems worth telling the author that did not stop the render (not kept in the cache).
     warnings: tuple[str, ...] = field(default=(), compare=False)
+    # (heading id, hash) of each `##` section, as diffs.section_fingerprints gives them: kept
+    # with the render so a rebuild need not split every revision again. None: not known.
+    sections: tuple[tuple[str, str], ...] | None = field(default=None, compare=False)
 
 
 class MarkupError(ValueError):
@@ -132,6 +134,8 @@ class BlockMemo:
     def __init__(self) -> None:
         self.parts: dict[tuple[str, str], _Part] = {}
         self.sections: dict[str, tuple[list[dict[str, Any]], dict[str, Any]]] = {}
+        # Leaf blocks' HTML by their token, for each set of reference links.
+        self.leaves: dict[str, dict[str, str]] = {}
 
 
 def render_blocks(
@@ -314,9 +318,7 @@ def _parts(md: mistune.Markdown, state: BlockState, memo: BlockMemo) -> list[_Pa
         part = memo.parts.get(key)
         if part is None:
             warned = len(renderer.warnings)
-            # Rendering parses the token's inline text into it: the memo's token stays as parsed.
-            alone = copy.deepcopy(token)
-            markup = renderer.render_token(next(iter(md._iter_render([alone], state))), state)
+            markup = _rendered(md, renderer, token, state, memo.leaves.setdefault(context, {}))
             part = _Part(
                 markup,
                 words.count_html(markup),
@@ -327,6 +329,34 @@ def _parts(md: mistune.Markdown, state: BlockState, memo: BlockMemo) -> list[_Pa
         if part.html:
             parts.append(part)
     return parts
+
+
+def _rendered(
+    md: mistune.Markdown,
+    renderer: _Renderer,
+    token: dict[str, Any],
+    state: BlockState,
+    leaves: dict[str, str],
+) -> str:
+    """What `renderer.render_token` gives for `token` once `md._iter_render` has parsed the
+    inline text of its leaves, with each distinct leaf (a paragraph, a list item's text)
+    rendered once: a changed list item renders that item, not the whole list. The token is
+    left as it is."""
+    if "raw" in token:
+        return renderer.render_token(token, state)
+    if "children" in token:
+        text = "".join(_rendered(md, renderer, c, state, leaves) for c in token["children"])
+        method = renderer._get_method(token["type"])
+        attrs = token.get("attrs")
+        return str(method(text, **attrs) if attrs else method(text))
+    if "text" not in token:
+        return renderer.render_token(token, state)
+    key = repr(token)
+    if key not in leaves:
+        leaf = {name: value for name, value in token.items() if name != "text"}
+        leaf["children"] = md.inline(token["text"].strip(" \r\n\t\f"), state.env)
+        leaves[key] = renderer.render_token(leaf, state)
+    return leaves[key]
 
 
 def _html_ids(text: str) -> set[str]:

@@ -791,6 +791,9 @@ class _PostPages:
                 memo=self._blocks.markdown,
             )
             self._blocks.parts[rendered.html] = parts
+            blocks = self._blocks.splitter.split(rendered.html, parts, inert=False)
+            fingerprints = section_fingerprints(rendered.html, blocks)
+            rendered = replace(rendered, sections=tuple(fingerprints.items()))
             for warning in rendered.warnings:
                 # Workers share the build's stderr: the author sees this wherever it rendered.
                 print(f"{post.source}: warning: {warning}", file=sys.stderr, flush=True)
@@ -839,11 +842,12 @@ class _PostPages:
                 words = self.render(snapshot).words
             item = self._revision_view(post, revision, diff, words)
             if after is not None:
-                html = self.render(snapshot).html
-                blocks = self._blocks.splitter.split(
-                    html, self._blocks.parts.get(html), inert=False
+                rendered = self.render(snapshot)
+                fingerprints = (
+                    section_fingerprints(rendered.html)
+                    if rendered.sections is None
+                    else dict(rendered.sections)
                 )
-                fingerprints = section_fingerprints(html, blocks)
                 if not revision.minor:  # a minor fix does not make a section new
                     changed = {s for s, h in fingerprints.items() if previous.get(s) != h}
                     sections.update(dict.fromkeys(changed, item))
