@@ -172,7 +172,8 @@ class Splitter:
     def split(
         self, markup: str, parts: Sequence[str] | None, *, inert: bool = True
     ) -> tuple[str, ...]:
-        """`split_blocks(markup)`, where `parts` joined are `markup` (None: not known)."""
+        """`split_blocks(markup)`, where `parts` joined are `markup`, each closed (see
+        words.closed), or None: not known."""
         if parts is None:
             return split_blocks(markup, inert=inert)
         found: list[str] = []
@@ -188,9 +189,9 @@ class Splitter:
 
 
 def _split(markup: str, inert: bool, *, alone: bool) -> tuple[tuple[str, ...], bool]:
-    """`split_blocks`, and, if asked (`alone`), whether `markup` splits the same wherever it
-    stands in a page: it is closed (see words.closed) and ends where no element, block or
-    anchor is open."""
+    """`split_blocks`, and, if asked (`alone`), whether closed `markup` (see words.closed)
+    splits the same wherever it stands in a page: it ends where no element, block or anchor
+    is open."""
     blocks: list[str] = []
     current: list[str] = []
     depth = 0
@@ -221,7 +222,7 @@ def _split(markup: str, inert: bool, *, alone: bool) -> tuple[tuple[str, ...], b
         if depth == 0:
             blocks.append("".join(current).rstrip())
             current = []
-    alone = alone and not current and not in_anchor and words.closed(markup)
+    alone = alone and not current and not in_anchor
     if current:
         blocks.append("".join(current).rstrip())
     return tuple(block for block in blocks if block), alone

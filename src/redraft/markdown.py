@@ -146,8 +146,9 @@ def render_blocks(
     memo: BlockMemo | None = None,
 ) -> tuple[Rendered, tuple[str, ...] | None]:
     """`render_markdown`, and the HTML of each top-level block (joined, they are the page's
-    HTML), or None when the page is rendered whole: its footnotes are numbered across blocks
-    and gathered at its end. Blocks already in `memo` are not rendered again."""
+    HTML; each closed, see words.closed), or None when the page is whole: its footnotes are
+    numbered across blocks and gathered at its end, or raw HTML in one block is closed in
+    another. Blocks already in `memo` are not rendered again."""
     renderer = _Renderer(resolve_link=resolve_link, escape=not raw_html)
     md = mistune.create_markdown(renderer=renderer, plugins=PLUGINS)
     md.before_render_hooks.append(partial(_toc_hook, set(THEME_IDS) | _html_ids(text)))
@@ -161,9 +162,11 @@ def render_blocks(
         warnings = tuple(renderer.warnings)
     else:
         body = "".join(part.html for part in parts)
-        closed = all(part.closed for part in parts)
-        count = sum(part.words for part in parts) if closed else words.count_html(body)
         warnings = tuple(w for part in parts for w in part.warnings)
+        if all(part.closed for part in parts):
+            count = sum(part.words for part in parts)
+        else:  # raw HTML open across blocks: the page is split and counted whole
+            count, parts = words.count_html(body), None
     # mistune gives the heading's text as HTML; templates escape it themselves.
     toc = tuple((lv, ident, html.unescape(t)) for lv, ident, t in state.env.get("toc_items", ()))
     rendered = Rendered(
@@ -319,12 +322,7 @@ def _parts(md: mistune.Markdown, state: BlockState, memo: BlockMemo) -> list[_Pa
         if part is None:
             warned = len(renderer.warnings)
             markup = _rendered(md, renderer, token, state, memo.leaves.setdefault(context, {}))
-            part = _Part(
-                markup,
-                words.count_html(markup),
-                words.closed(markup),
-                tuple(renderer.warnings[warned:]),
-            )
+            part = _Part(markup, *words.count_closed(markup), tuple(renderer.warnings[warned:]))
             memo.parts[key] = part
         if part.html:
             parts.append(part)

@@ -77,15 +77,25 @@ def closed(markup: str) -> bool:
     pieces as it does alone: it starts with a tag, and every element kept whole, comment and
     tag ends within it (raw HTML may leave one open for a later block to close). A page made of
     closed blocks can be split and counted one block at a time."""
-    found = list(pieces(markup))
-    if not found or found[0][0] == "text":
-        return False
-    for kind, raw in found:
-        if kind == "text" and "<" in raw:
-            return False
-        if kind == "tag" and (raw.startswith("<!--") or tag_name(raw) in _WHOLE):
-            return False
-    return True
+    return count_closed(markup)[1]
+
+
+def count_closed(markup: str) -> tuple[int, bool]:
+    """`count_html(markup)` and `closed(markup)`, in one pass."""
+    found = segments(markup)
+    alone = bool(found) and found[0].kind != "text"
+    total = 0
+    for token in found:
+        if token.kind == "tag":
+            # A comment never closed, or an element kept whole whose end tag is elsewhere.
+            unended = token.raw.startswith("<!--") and not token.raw.endswith("-->")
+            if unended or tag_name(token.raw) in _WHOLE:
+                alone = False
+            continue
+        total += count(token.text)
+        if token.kind == "text" and "<" in token.raw:
+            alone = False
+    return total, alone
 
 
 def segments(markup: str) -> list[Token]:
