@@ -217,7 +217,8 @@ def _split(markup: str, inert: bool, *, alone: bool) -> tuple[tuple[str, ...], b
         if kind == "tag":
             if raw.startswith("</"):
                 depth = max(0, depth - 1)
-            elif words.opens(raw):
+            elif raw and name and name not in words.VOID and not raw.endswith("/>"):
+                # words.opens(raw), with the name already known ('' when left out: no tag)
                 depth += 1
         if depth == 0:
             blocks.append("".join(current).rstrip())

@@ -8,6 +8,7 @@ Markdown source: link addresses, markup and front matter are not words.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from collections.abc import Iterator
@@ -122,10 +123,15 @@ def tokens(markup: str) -> list[Token]:
         if segment.kind != "text":
             found.append(segment)
             continue
-        found.extend(
-            Token("text", _ESCAPED.get(unit, unit), unit) for unit in _UNITS.findall(segment.text)
-        )
+        found.extend(_units(segment.text))
     return found
+
+
+# Bounded: a worker splits the text of many posts; a living document's revisions repeat theirs.
+@functools.lru_cache(maxsize=8192)
+def _units(text: str) -> tuple[Token, ...]:
+    """A run of text one word, space run or mark at a time."""
+    return tuple(Token("text", _ESCAPED.get(unit, unit), unit) for unit in _UNITS.findall(text))
 
 
 def _plain(raw: str) -> str:
