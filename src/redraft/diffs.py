@@ -428,8 +428,9 @@ def _word_diff(old: Sequence[Token], new: Sequence[Token]) -> tuple[Block, int, 
 
 def _word_opcodes(a: Sequence[str], b: Sequence[str]) -> list[_Opcode]:
     """difflib opcodes between a changed block's old and new tokens. The common head and tail
-    are matched first, cut back to whole items (of a list, table or definition list): an edit in
-    a long list costs a comparison of the items it touched, matched as the whole list would be.
+    are matched first, cut back to whole items (of a list, table or definition list) or lines:
+    an edit in a long list or code block costs a comparison of the items or lines it touched,
+    matched as the whole block would be.
     """
     limit = min(len(a), len(b))
     head = 0
@@ -438,9 +439,9 @@ def _word_opcodes(a: Sequence[str], b: Sequence[str]) -> list[_Opcode]:
     tail = 0
     while tail < limit - head and a[-1 - tail] == b[-1 - tail]:
         tail += 1
-    while head > 0 and not (_is_item(a[head]) and not a[head].startswith("</")):
+    while 0 < head < limit and not _starts_item_or_line(a, head):
         head -= 1
-    while tail > 0 and not (_is_item(a[-1 - tail]) and a[-1 - tail].startswith("</")):
+    while 0 < tail < limit and not _starts_item_or_line(a, len(a) - tail):
         tail -= 1
     codes = [("equal", 0, head, 0, head)]
     for op, i1, i2, j1, j2 in _middle(a[head : len(a) - tail], b[head : len(b) - tail]):
@@ -449,8 +450,14 @@ def _word_opcodes(a: Sequence[str], b: Sequence[str]) -> list[_Opcode]:
     return _merged(codes)
 
 
-def _is_item(token: str) -> bool:
-    return token.startswith("<") and words.tag_name(token) in _ITEMS
+def _starts_item_or_line(tokens: Sequence[str], at: int) -> bool:
+    """Whether `at` is where an item starts or ends, or a line."""
+    before, after = tokens[at - 1], tokens[at]
+    if after.startswith("<") and not after.startswith("</") and words.tag_name(after) in _ITEMS:
+        return True
+    if before.startswith("</") and words.tag_name(before) in _ITEMS:
+        return True
+    return "\n" in before and not before.startswith("<")
 
 
 def _spaced(markup: str) -> str:
