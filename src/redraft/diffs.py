@@ -2,9 +2,10 @@
 
 The two rendered bodies are split into top-level blocks (paragraphs, headings, lists, tables,
 code). Blocks are matched by their HTML, so an unchanged block costs a comparison of strings;
-only a changed pair is compared word by word, and its changed words are marked with <ins> and
-<del> inside the block's own markup: a heading stays a heading, a link a link. Unchanged runs
-fold into a count. Front matter is never shown as text: a changed title, summary, tag or date
+only a changed pair is compared word by word (from the list items or lines where the two
+differ: an edit in a long list costs the items it touched), and its changed words are marked
+with <ins> and <del> inside the block's own markup: a heading stays a heading, a link a link.
+Unchanged runs fold into a count. Front matter is never shown as text: a changed title, summary, tag or date
 is one line each.
 
 Why not lxml's htmldiff: it diffs a whole document at once (no folding, slow on a long living

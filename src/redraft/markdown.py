@@ -3,6 +3,10 @@
 Owns how a post's body becomes HTML: heading anchors and the table of contents, Pygments code
 blocks, MathML rendered at build time (no JavaScript), figures, and links and images written
 relative to the source file resolved to their URLs in the built site.
+
+A post's revisions are rendered block by block through one memo (`render_blocks`): each
+section of the source is parsed once and each top-level block rendered once, so a revision
+costs the blocks it changed, and its HTML is the very HTML of rendering it whole.
 """
 
 from __future__ import annotations
