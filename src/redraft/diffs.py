@@ -407,10 +407,12 @@ def _word_diff(old: Sequence[Token], new: Sequence[Token]) -> tuple[Block, int, 
     added = removed = 0
     for op, i1, i2, j1, j2 in codes:
         if op == "equal":
-            for token in new[j1:j2]:
-                out.append(token.raw)
-                _track(stack, token)
-            text.append(_text_of(new[j1:j2]))
+            run = new[j1:j2]
+            out.append("".join([token.raw for token in run]))
+            for token in run:
+                if token.kind == "tag":
+                    _track(stack, token)
+            text.append(_text_of(run))
             continue
         gone = old[i1:i2]
         # Any character counts as a change to show (a comma too); only words count in numbers.

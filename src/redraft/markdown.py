@@ -140,6 +140,9 @@ class BlockMemo:
         self.sections: dict[str, tuple[list[dict[str, Any]], dict[str, Any]]] = {}
         # Leaf blocks' HTML by their token, for each set of reference links.
         self.leaves: dict[str, dict[str, str]] = {}
+        # The repr of each token kept in `sections`, by id: it lives as long as the memo, and
+        # the hooks that change tokens in place (task lists) change a token once.
+        self.reprs: dict[int, str] = {}
 
 
 def render_blocks(
@@ -321,7 +324,12 @@ def _parts(md: mistune.Markdown, state: BlockState, memo: BlockMemo) -> list[_Pa
     assert isinstance(renderer, _Renderer)
     parts: list[_Part] = []
     for token in state.tokens:
-        key = (context, repr(token))
+        shown = memo.reprs.get(id(token))
+        if shown is None:
+            shown = repr(token)
+            if token["type"] != "heading":  # a heading is a copy, with this revision's id
+                memo.reprs[id(token)] = shown
+        key = (context, shown)
         part = memo.parts.get(key)
         if part is None:
             warned = len(renderer.warnings)
