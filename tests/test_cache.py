@@ -12,7 +12,7 @@ from redraft.build import build_site
 from redraft.cache import FOLDER
 from redraft.cli import main
 from redraft.errors import RedraftError
-from redraft.markdown import render_markdown
+from redraft.markdown import render_blocks
 from redraft.output import MARKER
 
 
@@ -205,9 +205,9 @@ def renders(monkeypatch) -> list[str]:
 
     def counted(text: str, **options):
         rendered.append(text.strip())
-        return render_markdown(text, **options)
+        return render_blocks(text, **options)
 
-    monkeypatch.setattr(redraft.pages, "render_markdown", counted)
+    monkeypatch.setattr(redraft.pages, "render_blocks", counted)
     return rendered
 
 

@@ -186,7 +186,8 @@ def test_check_reads_the_builds_trails_and_renders_nothing(blog, monkeypatch):
 
     monkeypatch.setattr(check_module, "post_trails", recorded)
     monkeypatch.setattr(markdown_module, "render_markdown", forbidden)
-    monkeypatch.setattr(pages_module, "render_markdown", forbidden)
+    monkeypatch.setattr(markdown_module, "render_blocks", forbidden)
+    monkeypatch.setattr(pages_module, "render_blocks", forbidden)
     assert check_site(blog.root) == []
     assert asked == [["posts/a.md", "posts/b.md"]], "the build's own trail function"
 

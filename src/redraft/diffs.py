@@ -2,9 +2,10 @@
 
 The two rendered bodies are split into top-level blocks (paragraphs, headings, lists, tables,
 code). Blocks are matched by their HTML, so an unchanged block costs a comparison of strings;
-only a changed pair is compared word by word, and its changed words are marked with <ins> and
-<del> inside the block's own markup: a heading stays a heading, a link a link. Unchanged runs
-fold into a count. Front matter is never shown as text: a changed title, summary, tag or date
+only a changed pair is compared word by word (from the list items or lines where the two
+differ: an edit in a long list costs the items it touched), and its changed words are marked
+with <ins> and <del> inside the block's own markup: a heading stays a heading, a link a link.
+Unchanged runs fold into a count. Front matter is never shown as text: a changed title, summary, tag or date
 is one line each.
 
 Why not lxml's htmldiff: it diffs a whole document at once (no folding, slow on a long living
@@ -27,7 +28,7 @@ from .content import Post
 from .words import Token
 
 # Bump when the diff's output changes, so cached diffs are not reused.
-DIFF_VERSION = "2"
+DIFF_VERSION = "3"
 # Above this many old x new items, SequenceMatcher (quadratic at worst) is not asked: blocks are
 # matched on those that occur once in each (patience diffing), and words are shown replaced.
 _MATCH_LIMIT = 4_000_000
@@ -55,6 +56,7 @@ _DEL_AFTER_WORD = re.compile(r"(?<=\w)<del>")
 _DEL_BEFORE_WORD = re.compile(r"</del>(?=\w|<ins>)")
 _Opcode = tuple[str, int, int, int, int]  # as difflib's get_opcodes gives them
 _HEADINGS = frozenset(["h1", "h2", "h3", "h4", "h5", "h6"])
+_ITEMS = frozenset(["li", "tr", "dt", "dd"])
 
 
 @dataclass(frozen=True)
@@ -91,9 +93,17 @@ def plain_style(kind: str, text: str) -> str:
     return f"{{+{text}+}}" if kind == "ins" else f"[-{text}-]"
 
 
-def rendered_diff(old_html: str, new_html: str, notes: Sequence[str] = ()) -> WordDiff:
-    """What changed from one rendered body to the next, with unchanged blocks folded."""
-    old_blocks, new_blocks = split_blocks(old_html), split_blocks(new_html)
+def rendered_diff(
+    old_html: str,
+    new_html: str,
+    notes: Sequence[str] = (),
+    *,
+    split: Callable[[str], tuple[str, ...]] | None = None,
+) -> WordDiff:
+    """What changed from one rendered body to the next, with unchanged blocks folded. `split`
+    is `split_blocks` (the default), or a faster way to the same blocks."""
+    split = split or split_blocks
+    old_blocks, new_blocks = split(old_html), split(new_html)
     entries: list[_Entry] = []
     for op, i1, i2, j1, j2 in _opcodes(old_blocks, new_blocks):
         if op == "equal":
@@ -145,11 +155,44 @@ def split_blocks(markup: str, *, inert: bool = True) -> tuple[str, ...]:
     Only tags are looked at (words are split later, in changed blocks only). A revision's HTML
     is split as the new side of one diff and the old side of the next: the last few are kept.
     """
-    return _split_blocks(markup, inert)
+    return _split_whole(markup, inert)
 
 
 @functools.lru_cache(maxsize=8)
-def _split_blocks(markup: str, inert: bool) -> tuple[str, ...]:
+def _split_whole(markup: str, inert: bool) -> tuple[str, ...]:
+    return _split(markup, inert, alone=False)[0]
+
+
+class Splitter:
+    """`split_blocks` of pages given as the HTML of their Markdown blocks: each distinct block
+    is split once, as most are shared by a post's revisions. Made per post."""
+
+    def __init__(self) -> None:
+        self._memo: dict[tuple[str, bool], tuple[tuple[str, ...], bool]] = {}
+
+    def split(
+        self, markup: str, parts: Sequence[str] | None, *, inert: bool = True
+    ) -> tuple[str, ...]:
+        """`split_blocks(markup)`, where `parts` joined are `markup`, each closed (see
+        words.closed), or None: not known."""
+        if parts is None:
+            return split_blocks(markup, inert=inert)
+        found: list[str] = []
+        for part in parts:
+            split = self._memo.get((part, inert))
+            if split is None:
+                split = self._memo[part, inert] = _split(part, inert, alone=True)
+            if not split[1]:
+                # Raw HTML may leave an element open for a later block to close.
+                return split_blocks(markup, inert=inert)
+            found.extend(split[0])
+        return tuple(found)
+
+
+def _split(markup: str, inert: bool, *, alone: bool) -> tuple[tuple[str, ...], bool]:
+    """`split_blocks`, and, if asked (`alone`), whether closed `markup` (see words.closed)
+    splits the same wherever it stands in a page: it ends where no element, block or anchor
+    is open."""
     blocks: list[str] = []
     current: list[str] = []
     depth = 0
@@ -175,22 +218,25 @@ def _split_blocks(markup: str, inert: bool) -> tuple[str, ...]:
         if kind == "tag":
             if raw.startswith("</"):
                 depth = max(0, depth - 1)
-            elif words.opens(raw):
+            elif raw and name and name not in words.VOID and not raw.endswith("/>"):
+                # words.opens(raw), with the name already known ('' when left out: no tag)
                 depth += 1
         if depth == 0:
             blocks.append("".join(current).rstrip())
             current = []
+    alone = alone and not current and not in_anchor
     if current:
         blocks.append("".join(current).rstrip())
-    return tuple(block for block in blocks if block)
+    return tuple(block for block in blocks if block), alone
 
 
-def section_fingerprints(markup: str) -> dict[str, str]:
+def section_fingerprints(markup: str, blocks: Sequence[str] | None = None) -> dict[str, str]:
     """A hash of each `##` section's HTML, by the section's heading id ('' for what precedes
-    the first): a section whose hash changed between two revisions had its words changed."""
+    the first): a section whose hash changed between two revisions had its words changed.
+    `blocks` are `split_blocks(markup, inert=False)` when already known."""
     parts: dict[str, list[str]] = {}
     section = ""
-    for block in split_blocks(markup, inert=False):
+    for block in split_blocks(markup, inert=False) if blocks is None else blocks:
         heading = _SECTION_HEADING.match(block)
         if heading:
             section = heading.group(1)
@@ -323,17 +369,24 @@ def _name(block: str) -> str:
 
 
 def _alike(old: str, new: str) -> bool:
-    a = [t.text for t in words.tokens(old) if t.kind != "tag"]
-    b = [t.text for t in words.tokens(new) if t.kind != "tag"]
+    a = [t.text for t in _tokens(old) if t.kind != "tag"]
+    b = [t.text for t in _tokens(new) if t.kind != "tag"]
     if not a or not b:
         return not a and not b
     return SequenceMatcher(None, a, b, autojunk=False).quick_ratio() >= 0.5
 
 
+@functools.lru_cache(maxsize=32)
+def _tokens(block: str) -> tuple[Token, ...]:
+    """A changed block's tokens: it is compared when paired, then word by word, and again as
+    the old side of the next revision's diff."""
+    return tuple(words.tokens(block))
+
+
 def _shown_block(entry: _Entry) -> tuple[Block, int, int]:
     """The block shown for an entry, and the words it added and removed."""
     if entry.kind == "changed":
-        return _word_diff(words.tokens(entry.old), words.tokens(entry.new))
+        return _word_diff(_tokens(entry.old), _tokens(entry.new))
     parts = words.segments(entry.raw)
     text = _block_text(parts)
     if entry.kind == "same":
@@ -347,19 +400,19 @@ def _word_diff(old: Sequence[Token], new: Sequence[Token]) -> tuple[Block, int, 
     """One block with its changed words marked inside the new block's markup."""
     a = [t.raw if t.kind != "text" else t.text for t in old]
     b = [t.raw if t.kind != "text" else t.text for t in new]
-    codes: list[_Opcode] = [("replace", 0, len(a), 0, len(b))]
-    if len(a) * len(b) <= _MATCH_LIMIT:
-        codes = [code for code in SequenceMatcher(None, a, b, autojunk=False).get_opcodes()]
+    codes = _word_opcodes(a, b)
     out: list[str] = []
     text: list[str] = []
     stack: list[str] = []  # elements open at this point of the new block
     added = removed = 0
     for op, i1, i2, j1, j2 in codes:
         if op == "equal":
-            for token in new[j1:j2]:
-                out.append(token.raw)
-                _track(stack, token)
-            text.append(_text_of(new[j1:j2]))
+            run = new[j1:j2]
+            out.append("".join([token.raw for token in run]))
+            for token in run:
+                if token.kind == "tag":
+                    _track(stack, token)
+            text.append(_text_of(run))
             continue
         gone = old[i1:i2]
         # Any character counts as a change to show (a comma too); only words count in numbers.
@@ -374,6 +427,40 @@ def _word_diff(old: Sequence[Token], new: Sequence[Token]) -> tuple[Block, int, 
             _track(stack, token)
         text.append(_wrap("ins", _text_of(came)))
     return Block("changed", _spaced("".join(out)), _tidy("".join(text))), added, removed
+
+
+def _word_opcodes(a: Sequence[str], b: Sequence[str]) -> list[_Opcode]:
+    """difflib opcodes between a changed block's old and new tokens. The common head and tail
+    are matched first, cut back to whole items (of a list, table or definition list) or lines:
+    an edit in a long list or code block costs a comparison of the items or lines it touched,
+    matched as the whole block would be.
+    """
+    limit = min(len(a), len(b))
+    head = 0
+    while head < limit and a[head] == b[head]:
+        head += 1
+    tail = 0
+    while tail < limit - head and a[-1 - tail] == b[-1 - tail]:
+        tail += 1
+    while 0 < head < limit and not _starts_item_or_line(a, head):
+        head -= 1
+    while 0 < tail < limit and not _starts_item_or_line(a, len(a) - tail):
+        tail -= 1
+    codes = [("equal", 0, head, 0, head)]
+    for op, i1, i2, j1, j2 in _middle(a[head : len(a) - tail], b[head : len(b) - tail]):
+        codes.append((op, i1 + head, i2 + head, j1 + head, j2 + head))
+    codes.append(("equal", len(a) - tail, len(a), len(b) - tail, len(b)))
+    return _merged(codes)
+
+
+def _starts_item_or_line(tokens: Sequence[str], at: int) -> bool:
+    """Whether `at` is where an item starts or ends, or a line."""
+    before, after = tokens[at - 1], tokens[at]
+    if after.startswith("<") and not after.startswith("</") and words.tag_name(after) in _ITEMS:
+        return True
+    if before.startswith("</") and words.tag_name(before) in _ITEMS:
+        return True
+    return "\n" in before and not before.startswith("<")
 
 
 def _spaced(markup: str) -> str:

@@ -3,6 +3,10 @@
 Owns how a post's body becomes HTML: heading anchors and the table of contents, Pygments code
 blocks, MathML rendered at build time (no JavaScript), figures, and links and images written
 relative to the source file resolved to their URLs in the built site.
+
+A post's revisions are rendered block by block through one memo (`render_blocks`): each
+section of the source is parsed once and each top-level block rendered once, so a revision
+costs the blocks it changed, and its HTML is the very HTML of rendering it whole.
 """
 
 from __future__ import annotations
@@ -21,10 +25,10 @@ from xml.sax.saxutils import unescape
 import mistune
 import pygments
 from latex2mathml.converter import convert_to_element
-from mistune.core import InlineState
+from mistune.core import BlockState, InlineState
 from mistune.plugins import Plugin
 from mistune.plugins.math import math
-from mistune.toc import add_toc_hook
+from mistune.toc import normalize_toc_item
 from mistune.util import striptags
 from pygments.formatters import HtmlFormatter
 from pygments.lexer import Lexer
@@ -72,7 +76,10 @@ _UNKNOWN_COMMAND = re.compile(r">(\\[A-Za-z]+)<")  # latex2mathml passes unknown
 _CAPTIONED_IMAGE = re.compile(r'<img src="[^"]*" alt="[^"]*" title="([^"]*)" loading="lazy">')
 # Ids the default theme's pages give their own elements; a heading must not take one.
 THEME_IDS = frozenset({"main", "toc-title", "timeline-caption", "writing-title", "revised-title"})
-_HTML_ID = re.compile(r"""\bid\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
+# `\bid=...`, case-insensitively, written so the regex engine can look for its first letters
+# fast: the word boundary before them is checked apart (see `_html_ids`).
+_HTML_ID = re.compile(r"""[iI][dD]\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_WORD_CHARACTER = re.compile(r"\w")
 _FOOTNOTE_ID = re.compile(r"fn(ref)?-")
 
 
@@ -84,6 +91,9 @@ class Rendered:
     words: int
     # Problems worth telling the author that did not stop the render (not kept in the cache).
     warnings: tuple[str, ...] = field(default=(), compare=False)
+    # (heading id, hash) of each `##` section, as diffs.section_fingerprints gives them: kept
+    # with the render so a rebuild need not split every revision again. None: not known.
+    sections: tuple[tuple[str, str], ...] | None = field(default=None, compare=False)
 
 
 class MarkupError(ValueError):
@@ -106,21 +116,282 @@ def render_markdown(
     `resolve_link(url)` gives the href of a link or image as written in the source (relative
     links lead to files that have other addresses on the site), or None to keep it as written.
     """
+    return render_blocks(text, resolve_link=resolve_link, raw_html=raw_html)[0]
+
+
+@dataclass(frozen=True)
+class _Part:
+    """One top-level block of a post, rendered."""
+
+    html: str
+    words: int
+    closed: bool  # see words.closed: its words counted alone add up to the page's
+    warnings: tuple[str, ...]
+
+
+class BlockMemo:
+    """One post's top-level Markdown blocks as rendered, by their parsed tokens and what they
+    read from the rest of the document (reference links): the revisions of a living document
+    share most of their blocks, so each revision renders only the blocks it changed. Made per
+    post, so it holds one post's blocks at a time."""
+
+    def __init__(self) -> None:
+        self.parts: dict[tuple[str, str], _Part] = {}
+        self.sections: dict[str, tuple[list[dict[str, Any]], dict[str, Any]]] = {}
+        # Leaf blocks' HTML by their token, for each set of reference links.
+        self.leaves: dict[str, dict[str, str]] = {}
+        # The repr of each token kept in `sections`, by id: it lives as long as the memo, and
+        # the hooks that change tokens in place (task lists) change a token once.
+        self.reprs: dict[int, str] = {}
+
+
+def render_blocks(
+    text: str,
+    *,
+    resolve_link: LinkResolver = _unchanged,
+    raw_html: bool = True,
+    memo: BlockMemo | None = None,
+) -> tuple[Rendered, tuple[str, ...] | None]:
+    """`render_markdown`, and the HTML of each top-level block (joined, they are the page's
+    HTML; each closed, see words.closed), or None when the page is whole: its footnotes are
+    numbered across blocks and gathered at its end, or raw HTML in one block is closed in
+    another. Blocks already in `memo` are not rendered again."""
     renderer = _Renderer(resolve_link=resolve_link, escape=not raw_html)
     md = mistune.create_markdown(renderer=renderer, plugins=PLUGINS)
-    used = set(THEME_IDS) | {a or b for a, b in _HTML_ID.findall(text)}
-    add_toc_hook(md, min_level=2, max_level=3, heading_id=partial(_heading_id, used))
-    body, state = md.parse(text)
-    assert isinstance(body, str)  # an HTML renderer renders to text
+    md.before_render_hooks.append(partial(_toc_hook, set(THEME_IDS) | _html_ids(text)))
+    # Footnotes are numbered across the page and gathered at its end: such a page is whole.
+    footnotes = "[^" in text
+    state = _parsed(md, text, None if footnotes else memo)
+    parts = None if footnotes else _parts(md, state, memo or BlockMemo())
+    if parts is None:
+        body = _whole(md, state)
+        count = words.count_html(body)
+        warnings = tuple(renderer.warnings)
+    else:
+        body = "".join(part.html for part in parts)
+        warnings = tuple(w for part in parts for w in part.warnings)
+        if all(part.closed for part in parts):
+            count = sum(part.words for part in parts)
+        else:  # raw HTML open across blocks: the page is split and counted whole
+            count, parts = words.count_html(body), None
     # mistune gives the heading's text as HTML; templates escape it themselves.
     toc = tuple((lv, ident, html.unescape(t)) for lv, ident, t in state.env.get("toc_items", ()))
-    return Rendered(
+    rendered = Rendered(
         html=body,
         toc=toc,
         first_paragraph=_first_paragraph(body),
-        words=words.count_html(body),
-        warnings=tuple(renderer.warnings),
+        words=count,
+        warnings=warnings,
     )
+    return rendered, None if parts is None else tuple(part.html for part in parts)
+
+
+def _parsed(md: mistune.Markdown, text: str, memo: BlockMemo | None) -> BlockState:
+    """The document's top-level tokens, with heading ids and task items set (`md.parse` up to
+    its render). With a memo, each section (see `_sections`) is parsed once."""
+    state = md.block.state_cls()
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    state.process(text if text.endswith("\n") else text + "\n")
+    for hook in md.before_parse_hooks:
+        hook(md, state)
+    if memo is None or md.before_parse_hooks:
+        md.block.parse(state)
+    else:
+        links: dict[str, Any] = {}
+        for section in _sections(state.src):
+            parsed = memo.sections.get(section)
+            if parsed is None:
+                alone = md.block.state_cls()
+                alone.process(section)
+                md.block.parse(alone)
+                parsed = memo.sections[section] = (alone.tokens, alone.env["ref_links"])
+            # Headings are copied: the hooks below give them this revision's ids.
+            state.tokens.extend(
+                {**token, "attrs": dict(token["attrs"])} if token["type"] == "heading" else token
+                for token in parsed[0]
+            )
+            for label, link in parsed[1].items():
+                links.setdefault(label, link)  # the first definition of a label wins
+        state.env["ref_links"] = links
+    for hook in md.before_render_hooks:
+        hook(md, state)
+    return state
+
+
+# Where a section starts: an ATX heading at the start of a line after a blank line. Nothing
+# before it reaches into it (a blank line ends a paragraph, a heading in column 0 any list,
+# quote or indented code), except what `_open_until` finds.
+_SECTION_START = re.compile(r"\n[ \t]*\n(?=#{1,6}(?:[ \t]|\n))")
+# Lines that may open a block running past blank lines and headings.
+_OPENER = re.compile(r"^( *)(`{3,}|~{3,}|\$\$|<)([^\n]*)$", re.MULTILINE)
+_BLANK_LINE = re.compile(r"\n[ \t]*(?:\n|$)")
+_QUOTE_OR_TERM = re.compile(r"^ {0,3}[>:]", re.MULTILINE)
+_FENCE_OR_MATH = re.compile(r"^ *(?:`{3,}|~{3,}|\$\$)", re.MULTILINE)
+# HTML blocks that run to their end tag, past blank lines and headings.
+_HTML_TO_END = re.compile(r"^ {0,3}<(?:script|pre|style|textarea|[!?])", re.MULTILINE | re.I)
+_MATH_END = re.compile(r"\n\$\$[ \t]*(?=\n|$)")
+# A quote line followed by a line that is neither blank nor quoted: a block that breaks a quote
+# is parsed first and the quote put before its last token, so what follows it changes the
+# order of the tokens (mistune's prepend_token).
+_BROKEN_QUOTE = re.compile(r"^ {0,3}>[^\n]*\n(?![ \t]*(?:\n|$)| {0,3}>)", re.MULTILINE)
+
+
+def _sections(text: str) -> list[str]:
+    """`text` cut where the block parser parses what follows as if the text began there: at a
+    heading after a blank line, unless a fenced code block, maths or HTML block may still be
+    open there. The parser's tokens of the pieces, one after another, are those of the text."""
+    starts = [match.end() for match in _SECTION_START.finditer(text)]
+    if not starts:
+        return [text]
+    open_until = _open_until(text)
+    cuts = [0]
+    for start in starts:
+        if not any(a < start < b for a, b in open_until):
+            cuts.append(start)
+    cuts.append(len(text))
+    return [text[a:b] for a, b in zip(cuts, cuts[1:], strict=False)]
+
+
+def _open_until(text: str) -> list[tuple[int, int]]:
+    """Spans of `text` where a block opened in one section could still be open: a fenced code
+    block or display maths from its opening line to its closing one, an HTML block to the next
+    blank line. Where the span is unsure (an indented opener that may belong to a list item, an
+    opener that may continue a quote, an HTML block holding a fence, a quote that a block
+    breaks), to the end of the text."""
+    end = len(text)
+    spans = [
+        (found.start(), end)
+        for found in (_BROKEN_QUOTE.search(text), _HTML_TO_END.search(text))
+        if found is not None
+    ]
+    position = 0
+    for match in _OPENER.finditer(text):
+        start = match.start()
+        if start < position:
+            continue
+        indent, mark, rest = len(match.group(1)), match.group(2), match.group(3)
+        if indent > 3:
+            continue  # inside a list item (a line in column 0 ends it) or indented code
+        if indent:
+            return [*spans, (start, end)]
+        if mark == "<":
+            blank = _BLANK_LINE.search(text, start)
+            stop = blank.start() if blank else end
+            # An HTML block ends at a blank line (those that do not are in `spans` already);
+            # a fence inside it (is it a fence, or a line of HTML?) makes the rest unsure.
+            if _FENCE_OR_MATH.search(text, start, stop):
+                return [*spans, (start, end)]
+            spans.append((start, stop))
+            position = stop
+            continue
+        paragraph_start = text.rfind("\n\n", 0, start)
+        if _QUOTE_OR_TERM.search(text, paragraph_start + 1, start):
+            return [*spans, (start, end)]  # may be a lazy line of a quote or a definition
+        if mark == "$$":
+            if rest.strip():
+                continue  # maths on one line, or no block at all
+            if start and not _BLANK_LINE.match(text, start - 2 if start > 1 else 0):
+                return [*spans, (start, end)]  # may be a lazy line of a list item
+            closing = _MATH_END.search(text, match.end() + 1)
+        else:
+            if mark[0] == "`" and "`" in rest:
+                return [*spans, (start, end)]
+            closing = re.compile(
+                "^ {0,3}" + re.escape(mark[0]) + "{" + str(len(mark)) + r",}[ \t]*$",
+                re.MULTILINE,
+            ).search(text, match.end() + 1)
+        stop = closing.end() if closing else end
+        spans.append((start, stop))
+        position = stop
+    return spans
+
+
+def _whole(md: mistune.Markdown, state: BlockState) -> str:
+    """The parsed document rendered whole (`md.parse` from its render on)."""
+    result = md.render_state(state)
+    for hook in md.after_render_hooks:
+        result = hook(md, result, state)
+    assert isinstance(result, str)  # an HTML renderer renders to text
+    return result
+
+
+def _parts(md: mistune.Markdown, state: BlockState, memo: BlockMemo) -> list[_Part]:
+    """Each top-level token rendered, or taken from the memo. A token renders the same in any
+    document with the same reference links: its inline text is parsed at render time with only
+    them to read (footnotes aside), and heading ids are already in its attributes."""
+    context = repr(sorted(state.env.get("ref_links", {}).items()))
+    renderer = md.renderer
+    assert isinstance(renderer, _Renderer)
+    parts: list[_Part] = []
+    for token in state.tokens:
+        shown = memo.reprs.get(id(token))
+        if shown is None:
+            shown = repr(token)
+            if token["type"] != "heading":  # a heading is a copy, with this revision's id
+                memo.reprs[id(token)] = shown
+        key = (context, shown)
+        part = memo.parts.get(key)
+        if part is None:
+            warned = len(renderer.warnings)
+            markup = _rendered(md, renderer, token, state, memo.leaves.setdefault(context, {}))
+            part = _Part(markup, *words.count_closed(markup), tuple(renderer.warnings[warned:]))
+            memo.parts[key] = part
+        if part.html:
+            parts.append(part)
+    return parts
+
+
+def _rendered(
+    md: mistune.Markdown,
+    renderer: _Renderer,
+    token: dict[str, Any],
+    state: BlockState,
+    leaves: dict[str, str],
+) -> str:
+    """What `renderer.render_token` gives for `token` once `md._iter_render` has parsed the
+    inline text of its leaves, with each distinct leaf (a paragraph, a list item's text)
+    rendered once: a changed list item renders that item, not the whole list. The token is
+    left as it is."""
+    if "raw" in token:
+        return renderer.render_token(token, state)
+    if "children" in token:
+        text = "".join(_rendered(md, renderer, c, state, leaves) for c in token["children"])
+        method = renderer._get_method(token["type"])
+        attrs = token.get("attrs")
+        return str(method(text, **attrs) if attrs else method(text))
+    if "text" not in token:
+        return renderer.render_token(token, state)
+    key = repr(token)
+    if key not in leaves:
+        leaf = {name: value for name, value in token.items() if name != "text"}
+        leaf["children"] = md.inline(token["text"].strip(" \r\n\t\f"), state.env)
+        leaves[key] = renderer.render_token(leaf, state)
+    return leaves[key]
+
+
+def _html_ids(text: str) -> set[str]:
+    """The ids that raw HTML in `text` gives its elements."""
+    found: set[str] = set()
+    position = 0
+    while match := _HTML_ID.search(text, position):
+        if match.start() and _WORD_CHARACTER.match(text, match.start() - 1):
+            position = match.start() + 1  # 'valid=': a match may start inside it
+            continue
+        found.add(match.group(1) or match.group(2) or "")
+        position = match.end()
+    return found
+
+
+def _toc_hook(used: set[str], md: mistune.Markdown, state: BlockState) -> None:
+    """mistune's TOC hook (mistune.toc.add_toc_hook) for h2 and h3 with our heading ids,
+    without its scan of the source for ids to avoid (`used` has them)."""
+    items = []
+    headings = (t for t in state.tokens if t["type"] == "heading" and 2 <= t["attrs"]["level"] <= 3)
+    for index, token in enumerate(headings):
+        if not token["attrs"].get("id"):
+            token["attrs"]["id"] = _heading_id(used, token, index)
+        items.append(normalize_toc_item(md, token, parent=state))
+    state.env["toc_items"] = items
 
 
 def _heading_id(used: set[str], token: dict[str, Any], index: int) -> str:

@@ -51,6 +51,7 @@ from .config import Settings
 from .content import Asset, CopiedFile, Post, parse_revision
 from .diffs import (
     DIFF_VERSION,
+    Splitter,
     WordDiff,
     front_matter_notes,
     rendered_diff,
@@ -58,7 +59,7 @@ from .diffs import (
 )
 from .errors import RedraftError
 from .history import Trail
-from .markdown import RENDERER_VERSION, Rendered, render_markdown
+from .markdown import RENDERER_VERSION, BlockMemo, Rendered, render_blocks
 from .output import Writer
 from .site_files import SiteFiles
 from .theme import Navigation
@@ -687,6 +688,7 @@ class _PostPages:
         self.made_before = made_before or {}  # snapshot file -> its inputs' key, last build
         self.made_from: dict[str, str] = {}  # the same, this build
         self._renders: dict[tuple[str, str], Rendered] = {}
+        self._blocks = _PostBlocks("")
 
     def read_ahead(self, posts: list[Post]) -> dict[str, bytes]:
         """Every blob the posts' histories need, in one read."""
@@ -774,13 +776,24 @@ class _PostPages:
         key = self._render_key(post)
         rendered = self.cache.rendered(key) if post.blob else None
         if rendered is None:
+            if self._blocks.source != post.source:
+                self._blocks = _PostBlocks(post.source)  # one post's blocks at a time
             resolve = partial(
                 urls.resolve_link,
                 source=post.source,
                 base_path=settings.base_path,
                 pages=settings.pages,
             )
-            rendered = render_markdown(post.body, resolve_link=resolve, raw_html=settings.raw_html)
+            rendered, parts = render_blocks(
+                post.body,
+                resolve_link=resolve,
+                raw_html=settings.raw_html,
+                memo=self._blocks.markdown,
+            )
+            self._blocks.parts[rendered.html] = parts
+            blocks = self._blocks.splitter.split(rendered.html, parts, inert=False)
+            fingerprints = section_fingerprints(rendered.html, blocks)
+            rendered = replace(rendered, sections=tuple(fingerprints.items()))
             for warning in rendered.warnings:
                 # Workers share the build's stderr: the author sees this wherever it rendered.
                 print(f"{post.source}: warning: {warning}", file=sys.stderr, flush=True)
@@ -829,7 +842,12 @@ class _PostPages:
                 words = self.render(snapshot).words
             item = self._revision_view(post, revision, diff, words)
             if after is not None:
-                fingerprints = section_fingerprints(self.render(snapshot).html)
+                rendered = self.render(snapshot)
+                fingerprints = (
+                    section_fingerprints(rendered.html)
+                    if rendered.sections is None
+                    else dict(rendered.sections)
+                )
                 if not revision.minor:  # a minor fix does not make a section new
                     changed = {s for s, h in fingerprints.items() if previous.get(s) != h}
                     sections.update(dict.fromkeys(changed, item))
@@ -879,7 +897,13 @@ class _PostPages:
         key = cache_key("diff", DIFF_VERSION, old_html, new_html, *notes)
         diff = self.cache.diff(key)
         if diff is None:
-            diff = rendered_diff(old_html, new_html, notes)
+            splitter, parts = self._blocks.splitter, self._blocks.parts
+            diff = rendered_diff(
+                old_html,
+                new_html,
+                notes,
+                split=lambda markup: splitter.split(markup, parts.get(markup)),
+            )
             self.cache.put(key, diff)
         return diff
 
@@ -920,6 +944,18 @@ class _PostPages:
                 self.writer, self.env, "revision", (view.url, item.short), context, key,
                 self.made_before, self.made_from,
             )  # fmt: skip
+
+
+class _PostBlocks:
+    """What a post's revisions share, block by block: rendered Markdown blocks, and how each
+    block splits for diffs. Kept for one post at a time, so a worker's memory stays flat."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.markdown = BlockMemo()
+        self.splitter = Splitter()
+        # The HTML of each block of a page rendered here, by the page's HTML (None: whole).
+        self.parts: dict[str, tuple[str, ...] | None] = {}
 
 
 _ENVIRONMENTS: dict[tuple[Settings, str, Navigation], jinja2.Environment] = {}

@@ -8,10 +8,11 @@ Markdown source: link addresses, markup and front matter are not words.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 # Tags (quoted attribute values may hold '>'), comments, and elements kept whole: maths and
 # drawings cannot hold diff marks, and script or style text is not prose.
@@ -45,11 +46,14 @@ VOID = frozenset(
 )
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
     kind: str  # tag, text (a run of text, or one word, space run or mark of it), atom
     raw: str  # as it stands in the HTML
     text: str  # what a reader reads: '' for a tag
+
+
+# A unit of text holding a character HTML escapes is that one character (see _UNITS).
+_ESCAPED = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 
 
 def pieces(markup: str) -> Iterator[tuple[str, str]]:
@@ -64,6 +68,35 @@ def pieces(markup: str) -> Iterator[tuple[str, str]]:
         position = match.end()
     if position < len(markup):
         yield "text", markup[position:]
+
+
+_WHOLE = frozenset(["math", "svg", "script", "style", "textarea"])
+
+
+def closed(markup: str) -> bool:
+    """Whether `markup`, put before or after any other closed markup, splits into the same
+    pieces as it does alone: it starts with a tag, and every element kept whole, comment and
+    tag ends within it (raw HTML may leave one open for a later block to close). A page made of
+    closed blocks can be split and counted one block at a time."""
+    return count_closed(markup)[1]
+
+
+def count_closed(markup: str) -> tuple[int, bool]:
+    """`count_html(markup)` and `closed(markup)`, in one pass."""
+    found = segments(markup)
+    alone = bool(found) and found[0].kind != "text"
+    total = 0
+    for token in found:
+        if token.kind == "tag":
+            # A comment never closed, or an element kept whole whose end tag is elsewhere.
+            unended = token.raw.startswith("<!--") and not token.raw.endswith("-->")
+            if unended or tag_name(token.raw) in _WHOLE:
+                alone = False
+            continue
+        total += count(token.text)
+        if token.kind == "text" and "<" in token.raw:
+            alone = False
+    return total, alone
 
 
 def segments(markup: str) -> list[Token]:
@@ -90,9 +123,15 @@ def tokens(markup: str) -> list[Token]:
         if segment.kind != "text":
             found.append(segment)
             continue
-        for unit in _UNITS.findall(segment.text):
-            found.append(Token("text", html.escape(unit, quote=False), unit))
+        found.extend(_units(segment.text))
     return found
+
+
+# Bounded: a worker splits the text of many posts; a living document's revisions repeat theirs.
+@functools.lru_cache(maxsize=8192)
+def _units(text: str) -> tuple[Token, ...]:
+    """A run of text one word, space run or mark at a time."""
+    return tuple(Token("text", _ESCAPED.get(unit, unit), unit) for unit in _UNITS.findall(text))
 
 
 def _plain(raw: str) -> str:

@@ -1,0 +1,91 @@
+"""Rendering a post's revisions block by block, through one memo, gives the very HTML, table
+of contents and word count of rendering each revision whole, and splitting the page for a diff
+block by block gives its blocks split whole.
+
+The documents are made of lines chosen to cross block boundaries: headings after blank lines
+(where sections are cut) inside fences, maths and HTML blocks, lazy lines after lists and
+quotes, reference links defined in one section and used in another, duplicate headings.
+"""
+
+import os
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from redraft.diffs import Splitter, split_blocks
+from redraft.markdown import BlockMemo, render_blocks, render_markdown
+
+EXAMPLES = settings(
+    max_examples=int(os.environ.get("REDRAFT_FUZZ_EXAMPLES", "200")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+
+_LINES = st.sampled_from(
+    ["", "", "", "# Title", "## Notes", "## Notes", "### Deep", "#", "text with [a link][ref]",
+     "[ref]: /elsewhere", "[ref]: /first 'Title'", "- item", "- [ ] task", "- [x] done", "1. one",
+     "  indented", "    code", "```", "```sh", "````", "~~~", "  ```", "    ```", "``` a`b",
+     "$$", "$$x^2$$", "$$ x", "a $y$ b", "> quote", "> ```", "term", ": definition", "<div>",
+     "</div>", "<!-- note -->", "<!--", "-->", "<script>", "</script>", "<pre>", "</pre>",
+     '<p id="notes">raw</p>', "<b>bold</b> text", "| a | b |", "|---|---|", "| 1 | 2 |", "---",
+     "***", "Setext", "===", "![img](pic.png)", "plain words here", "[^1]", "[^1]: a note",
+     "# Notes", "#\tTabbed", "## fn-1", "* star", "+ plus", "2) two", "   > deep", "> > nested",
+     "  - sub", "   ```", "\t```", "<pre>x</pre>", "<?php", "?>", "<![CDATA[", "]]>", "<textarea>",
+     "</textarea>", "<style>", "</style>", "<!DOCTYPE html>", "<section>", "</section>"]
+)  # fmt: skip
+_DOCUMENT = st.lists(_LINES, max_size=40).map("\n".join)
+
+
+def _both_ways(revisions: list[str]) -> None:
+    memo, splitter = BlockMemo(), Splitter()
+    for text in revisions:
+        whole = render_markdown(text)
+        rendered, parts = render_blocks(text, memo=memo)
+        assert rendered == whole, text
+        assert rendered.words == whole.words, text
+        if parts is not None:
+            assert "".join(parts) == whole.html
+        for inert in (True, False):
+            by_block = splitter.split(rendered.html, parts, inert=inert)
+            assert by_block == split_blocks(whole.html, inert=inert), text
+
+
+@EXAMPLES
+@given(st.lists(_DOCUMENT, min_size=1, max_size=4))
+def test_revisions_render_the_same_block_by_block(revisions):
+    _both_ways(revisions)
+
+
+@EXAMPLES
+@given(_DOCUMENT, st.lists(st.tuples(st.integers(0, 40), _LINES), max_size=6))
+def test_a_history_of_line_edits_renders_the_same(first, edits):
+    """Each revision changes one line of the one before, as a living document's do."""
+    revisions = [first]
+    for at, line in edits:
+        lines = revisions[-1].split("\n")
+        lines[min(at, len(lines) - 1)] = line
+        revisions.append("\n".join(lines))
+    _both_ways(revisions)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "## A\n\ntext\n\n## A\n\nmore\n",  # duplicate headings: ids from the whole page
+        "[x]: /one\n\n## A\n\n[x] here\n\n## B\n\n[x]: /two\n\n[x] again\n",
+        "```\n\n# not a heading\n\n```\n\n# Heading\n",
+        "- item\n```sh\ncode\n\n# comment in code\n```\n\n# After\n",
+        "$$\nx\n\n# not\n$$\n\n# After\n",
+        "<div>\n```\n</div>\n\n# After\n\n```\n\n# In code\n",
+        "<!--\n\n# in a comment\n\n-->\n\n# After\n",
+        "text[^1]\n\n# A\n\n[^1]: note\n\n# B\n\nmore[^1]\n",
+        "> quote\n```\n\n# in code?\n```\n",
+        "> quote\n- item\n\n# Notes\n",  # a list breaks the quote: mistune orders them oddly
+        "- item\n</script>\n<?php\n\n# Title\n",  # <?php runs to ?>, past the heading
+        "- [ ] task\n\n# A\n\n- [x] done\n",
+        "<math><mi>x</mi></math>\n\n# A\n\n<svg/>\n\n# B\n\n</svg>\n",
+    ],
+)
+def test_documents_that_cross_sections_render_the_same(text):
+    _both_ways([text, text.replace("# A", "# A changed"), text])
