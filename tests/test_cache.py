@@ -457,3 +457,31 @@ def test_a_long_chain_of_rebuilds_reads_the_log_as_git_does(blog, tmp_path, monk
         _equals_cold(blog, site, tmp_path)
     segments = list((blog.root / FOLDER).glob("log-*-*.json"))
     assert 1 <= len(segments) <= 2
+
+
+def test_a_new_revision_does_not_split_the_cached_ones_into_sections_again(
+    blog, tmp_path, monkeypatch
+):
+    """A living document's section dates come from every revision's section fingerprints:
+    kept with each render, a rebuild after one more revision works them out for that one."""
+    from redraft import pages
+
+    for n in range(4):
+        blog.write("posts/living.md", f"# Living\n\n## One\n\nText {n}.\n\n## Two\n\nMore.\n")
+        blog.commit(f"Revision {n}", f"2024-0{n + 1}-01T10:00:00+00:00")
+    site = blog.build()
+    split: list[str] = []
+    real = pages.section_fingerprints
+
+    def counted(markup, blocks=None):
+        if blocks is None:  # the whole page split again, not the blocks a render just made
+            split.append(markup)
+        return real(markup, blocks)
+
+    monkeypatch.setattr(pages, "section_fingerprints", counted)
+    blog.write("posts/living.md", "# Living\n\n## One\n\nText 4.\n\n## Two\n\nMore.\n")
+    blog.commit("Revision 4", "2024-06-01T10:00:00+00:00")
+    blog.build()
+    assert split == [], "every render, the new one too, came with its fingerprints"
+    monkeypatch.undo()
+    _equals_cold(blog, site, tmp_path)

@@ -97,12 +97,13 @@ class Cache:
             small = json.loads(head) if newline else None
             if not isinstance(small, list):
                 return None
-            toc, first_paragraph, words = small
+            toc, first_paragraph, words, *known = small
             return Rendered(
                 html=html,
                 toc=tuple((int(a), _text(b), _text(c)) for a, b, c in toc),
                 first_paragraph=_text(first_paragraph),
                 words=int(words),
+                sections=tuple((_text(a), _text(b)) for a, b in known[0]) if known else None,
             )
         except (TypeError, ValueError):
             return None
@@ -182,7 +183,9 @@ class Cache:
         if self.path is None:
             return  # a build without a cache: nothing would read the entry (4% of a cold build)
         if isinstance(value, Rendered):
-            small = [value.toc, value.first_paragraph, value.words]
+            small: list[object] = [value.toc, value.first_paragraph, value.words]
+            if value.sections is not None:
+                small.append(value.sections)
             self.new[key] = json.dumps(small, ensure_ascii=False) + "\n" + value.html
             return
         data = asdict(value)
