@@ -155,7 +155,7 @@ _GERMAN: dict[str, str | tuple[str, str]] = {
     "Pages of changes": "Seiten der Änderungen",
     "Newer changes": "Neuere Änderungen",
     "Older changes": "Ältere Änderungen",
-    "Page %(number)s of %(count)s": "Seite %(number)s von %(count)s",
+    "%(newest)s to %(oldest)s": "%(newest)s bis %(oldest)s",
     "%(num)d minor": ("%(num)d geringfügig", "%(num)d geringfügig"),
     "moved once": ("einmal verschoben", "%(num)d-mal verschoben"),
     "%(num)d detail": ("%(num)d Detail", "%(num)d Details"),
