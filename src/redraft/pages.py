@@ -827,15 +827,19 @@ class _PostPages:
         previous: dict[str, str] = {}
         if self.repo is None:  # a preview outside a repository: no post has a trail
             return items, snapshots, changes, sections
+        parsed: dict[str, Post] = {}
+
+        def parse(blob: str, text: str) -> Post:
+            """Each text once: it is the new side of one diff and the old side of the next."""
+            if blob not in parsed:
+                parsed[blob] = parse_revision(blob, text, post.source, self.settings.zone)
+            return parsed[blob]
+
         for revision, before, after in history.revision_texts(self.repo, post.trail, blobs):
             diff, words = None, 0
             if after is not None:
-                snapshot = parse_revision(revision.blob, after, post.source, self.settings.zone)
-                earlier = (
-                    parse_revision(revision.old_blob, before, post.source, self.settings.zone)
-                    if revision.old_blob
-                    else None
-                )
+                snapshot = parse(revision.blob, after)
+                earlier = parse(revision.old_blob, before) if revision.old_blob else None
                 snapshots[revision.commit.sha] = snapshot
                 diff = self._diff(earlier, snapshot)
                 # Rendered now (and kept in the memo for its page): its word count comes with it.
@@ -891,12 +895,12 @@ class _PostPages:
 
     def _diff(self, before: Post | None, after: Post) -> WordDiff:
         """What changed from `before` (None: nothing) to `after`, as the page shows it."""
-        old_html = self.render(before).html if before else ""
-        new_html = self.render(after).html
         notes = front_matter_notes(before, after) if before else ()
-        key = cache_key("diff", DIFF_VERSION, old_html, new_html, *notes)
+        key = cache_key("diff", DIFF_VERSION, self._html_key(before), self._html_key(after), *notes)
         diff = self.cache.diff(key)
         if diff is None:
+            old_html = self.render(before).html if before else ""
+            new_html = self.render(after).html
             splitter, parts = self._blocks.splitter, self._blocks.parts
             diff = rendered_diff(
                 old_html,
@@ -906,6 +910,14 @@ class _PostPages:
             )
             self.cache.put(key, diff)
         return diff
+
+    def _html_key(self, post: Post | None) -> str:
+        """What names a text's HTML in a cache key: the key of its render, so a diff found in
+        the cache costs no hashing of two whole pages; for a text with no blob (a preview of
+        uncommitted work), the HTML itself."""
+        if post is None:
+            return ""
+        return self._render_key(post) if post.blob else self.render(post).html
 
     def _write_snapshots(self, view: PostView, snapshots: dict[str, Post]) -> None:
         """Write each revision's snapshot page, keeping those the previous site made from the
