@@ -86,15 +86,32 @@ def test_no_cache_and_clean(blog):
 
 
 def test_parallel_build_equals_serial_build(blog, tmp_path, monkeypatch):
+    """Workers take the longest histories first, in batches bounded by posts and revisions;
+    the site is the one a single process writes."""
     import redraft.pages
 
     for i in range(12):
         blog.write(f"posts/many/n{i}.md", f"# Note {i}\n\nText {i}.\n")
     blog.commit("Add notes", "2024-01-05T10:00:00+00:00")
+    for n in range(5):
+        blog.write("posts/living.md", f"# Living\n\nVersion {n}.\n")
+        blog.commit(f"Living {n}", f"2024-02-0{n + 1}T10:00:00+00:00")
     serial = blog.build(output=tmp_path / "serial", cache=False)
     monkeypatch.setattr(redraft.pages, "POSTS_PER_WORKER", 2)
+    monkeypatch.setattr(redraft.pages, "POSTS_PER_BATCH", 3)
+    monkeypatch.setattr(redraft.pages, "REVISIONS_PER_BATCH", 4)
+    given = []
+    batches = redraft.pages._batches
+    monkeypatch.setattr(
+        redraft.pages, "_batches", lambda *args: given.append(args) or batches(*args)
+    )
     parallel = blog.build(output=tmp_path / "parallel", cache=False)
     assert files_of(serial) == files_of(parallel)
+    [(posts, workers)] = given
+    assert workers == min(os.cpu_count() or 1, 6)
+    made = batches(posts, 1)  # one worker: batches of 13 // 4 posts
+    assert [p.source for p in made[0]] == ["posts/living.md"], "5 revisions: a batch alone"
+    assert [len(b) for b in made] == [1, 3, 3, 3, 3]
 
 
 def test_a_rebuild_links_unchanged_posts_pages_and_equals_a_cold_build(blog, tmp_path):

@@ -72,8 +72,10 @@ _SECTION_END = re.compile(r'<h2 id="([^"]+)">.*?</h2>\n?', re.DOTALL)
 # Below this many posts per core, starting worker processes costs more than it saves.
 POSTS_PER_WORKER = 100
 PARENT_CHECK_SECONDS = 0.5  # how often a worker looks whether its build is still there
-# Posts written as one batch, their history blobs read from git in one go (bounds memory).
-BLOBS_READ_AHEAD = 200
+# Posts written as one batch have their history blobs read from git in one go: at most this
+# many posts, or this many revisions, which bounds a worker's memory.
+POSTS_PER_BATCH = 200
+REVISIONS_PER_BATCH = 1_000
 
 Scope = Literal["site", "tag", "post", "revision", "former", "static", "asset", "copied"]
 Context = Mapping[str, Any]
@@ -588,11 +590,7 @@ def _write_posts(
     report("posts", len(kept), len(posts))
     fresh = [post for post in posts if post.url not in kept]
     workers = min(os.cpu_count() or 1, len(fresh) // POSTS_PER_WORKER)
-    size = max(1, min(BLOBS_READ_AHEAD, len(fresh) // (workers * 4 or 1)))
-    batches = [
-        _Batch(chunk, _made_before(chunk, previous))
-        for chunk in (fresh[i : i + size] for i in range(0, len(fresh), size))
-    ]
+    batches = [_Batch(chunk, _made_before(chunk, previous)) for chunk in _batches(fresh, workers)]
     keeper.cache.save()
     results = [_BatchResult([], keeper.records, keeper.writer.written, keeper.made_from)]
     for result in _map_batches(job, batches, workers):
@@ -606,6 +604,23 @@ def _write_posts(
         {f: key for result in results for f, key in result.made_from.items()},
         len(kept),
     )
+
+
+def _batches(posts: list[Post], workers: int) -> list[list[Post]]:
+    """The posts in batches for the workers, the longest histories first: a living document
+    takes as long as dozens of other posts, and one started last would leave the other cores
+    idle at the end of the build."""
+    size = max(1, min(POSTS_PER_BATCH, len(posts) // (workers * 4 or 1)))
+    batches: list[list[Post]] = []
+    revisions = 0
+    for post in sorted(posts, key=lambda post: -len(post.trail.revisions)):
+        count = len(post.trail.revisions)
+        if not batches or len(batches[-1]) >= size or revisions + count > REVISIONS_PER_BATCH:
+            batches.append([])
+            revisions = 0
+        batches[-1].append(post)
+        revisions += count
+    return batches
 
 
 def _made_before(posts: list[Post], previous: Previous) -> dict[str, str]:
