@@ -88,8 +88,8 @@ BASELINE = {
 
 # Runs one command and reports its wall time, CPU time and peak memory as JSON. A fresh wrapper
 # per measurement makes RUSAGE_CHILDREN cover exactly that one command; its ru_maxrss is the
-# largest single process, so a thread also samples the memory of the whole process group (the
-# build and its workers together) from /proc, shared pages counted once.
+# largest single process, so a thread also samples the memory of the command and all its
+# descendants (the build and its workers together) from /proc, shared pages counted once.
 WRAPPER = r"""
 import json, os, resource, signal, subprocess, sys, threading, time
 cmd, cwd, timeout = json.loads(sys.argv[1])
@@ -103,20 +103,31 @@ def own_kib(pid):
     except (OSError, StopIteration):
         with open(f"/proc/{pid}/statm") as statm:
             return int(statm.read().split()[1]) * page_kib
-def group_kib(group):
-    total = 0
-    for pid in filter(str.isdigit, os.listdir("/proc")):
+def tree(root):
+    # The command and its descendants, from the kernel's list of each task's children: a few
+    # small reads, where scanning all of /proc would take CPU from the command measured.
+    found, waiting = [], [root]
+    while waiting:
+        pid = waiting.pop()
+        found.append(pid)
         try:
-            with open(f"/proc/{pid}/stat") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
-            if int(fields[2]) == group:
-                total += own_kib(pid)
+            for task in os.listdir(f"/proc/{pid}/task"):
+                with open(f"/proc/{pid}/task/{task}/children") as children:
+                    waiting += [int(child) for child in children.read().split()]
+        except OSError:
+            pass
+    return found
+def group_kib(root):
+    total = 0
+    for pid in tree(root):
+        try:
+            total += own_kib(pid)
         except (OSError, IndexError, ValueError):
             pass
     return total
-def sample(group, done):
-    while not done.wait(0.05):
-        total_peak[0] = max(total_peak[0], group_kib(group))
+def sample(root, done):
+    while not done.wait(0.1):
+        total_peak[0] = max(total_peak[0], group_kib(root))
 start = time.perf_counter()
 child = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, start_new_session=True)
 done = threading.Event()
