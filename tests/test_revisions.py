@@ -295,3 +295,29 @@ def test_feed_diffs_carry_their_own_styles():
     styled = inline_styles("<p><ins>a</ins><del>b</del></p><pre>c</pre>")
     assert "<ins style=" in styled and "<del style=" in styled
     assert '<pre style="white-space:pre-wrap' in styled
+
+
+def test_a_first_version_is_counted_not_diffed_word_by_word(blog, monkeypatch, read_page):
+    """A first version adds every word: the history page gives its count and the feed its
+    text, so the build does not mark each of its words as inserted. Later revisions are
+    diffed as before."""
+    from redraft import pages
+
+    compared = []
+    real = pages.rendered_diff
+    monkeypatch.setattr(
+        pages,
+        "rendered_diff",
+        lambda old, new, *a, **k: compared.append(old) or real(old, new, *a, **k),
+    )
+    blog.write("posts/once.md", "# Once\n\nThree little words.\n")
+    blog.commit("Add once", "2024-03-01T10:00:00+00:00")
+    blog.write("posts/once.md", "# Once\n\nThree little words, and more.\n")
+    blog.commit("More words", "2024-03-02T10:00:00+00:00")
+    site = blog.build()
+    assert len(compared) == 1 and compared[0], "only the second revision was diffed"
+    history = read_page(site / "posts/once/history/index.html")
+    assert "First published with 3 words." in history.text
+    assert "+2 −0 words" in " ".join(history.text.split())
+    feed = feedparser.parse((site / "posts/once/feed.xml").read_bytes())
+    assert "Three little words." in feed.entries[-1].content[0].value
