@@ -103,18 +103,21 @@ def committed_problems(root: Path) -> list[Problem]:
     root = root.resolve()
     repo, head = history.open_for_build(root, drafts=False, allow_shallow=True)
     assert repo is not None and head is not None  # open_for_build raises instead
-    cache = _cache(root)
-    found = cache.findings(_findings_key(repo, head))
+    found = _cache(_cache_folder(root)).findings(_findings_key(repo, head))
     if found is not None:
         return [Problem(*finding) for finding in found]
     return check(root, committed=True).problems
 
 
-def _cache(root: Path) -> Cache:
-    """The build's cache, when a build made one: a check never creates it (`build --no-cache`
-    runs a check too, and must leave no cache behind)."""
+def _cache_folder(root: Path) -> Path | None:
+    """The build's cache folder, when a build made one: a check never creates it (`build
+    --no-cache` runs a check too, and must leave no cache behind)."""
     folder = cache_folder(root)
-    return Cache(folder / DATABASE if folder is not None and folder.is_dir() else None)
+    return folder if folder is not None and folder.is_dir() else None
+
+
+def _cache(folder: Path | None) -> Cache:
+    return Cache(folder / DATABASE if folder else None)
 
 
 def _findings_key(repo: git.Repo, head: str) -> str:
@@ -147,8 +150,8 @@ def check(root: Path, *, committed: bool = False, now: dt.datetime | None = None
     problems = _clone_problems(repo)
     inventory = read_inventory(repo, head, settings, drafts=not committed)
     standalone = read_inventory(repo, head, settings, drafts=not committed, folder=settings.pages)
-    cache = _cache(root)
-    cache_dir = cache.path.parent if cache.path else None
+    cache_dir = _cache_folder(root)
+    cache = _cache(cache_dir)
     known = ReadPosts(cache_dir, settings.zone)
     read = []
     for source in inventory.sources + standalone.sources:
@@ -180,12 +183,13 @@ def check(root: Path, *, committed: bool = False, now: dt.datetime | None = None
         links, formulas = _markup(post.body, cache)
         problems += _link_problems(source, post, links, targets, settings.pages)
         problems += _maths_problems(source, post, formulas)
+    problems.sort()
     if committed and head is not None:
         findings: list[Finding] = [astuple(problem) for problem in problems]
         cache.put_findings(_findings_key(repo, head), findings)
     cache.save()
     return Checked(
-        problems=sorted(problems),
+        problems=problems,
         posts=len(read),
         commit=head if committed else None,
         untracked=[] if committed else inventory.untracked + standalone.untracked,
