@@ -188,6 +188,19 @@ def test_a_posts_folder_appearing_is_watched(blog, preview):
     assert "Hello again." in fetch(preview, "/posts/first/")[1]
 
 
+def test_every_posts_folder_is_watched(blog, preview):
+    settings = (blog.root / "pyproject.toml").read_text()
+    blog.write("pyproject.toml", settings + 'posts = ["posts", "notes/*/*.md"]\n')
+    blog.write("posts/a.md", "# A\n\nWords.\n")
+    blog.write("notes/lab/b.md", "# B\n\nFirst reading.\n")
+    preview.start()
+    assert "First reading." in fetch(preview, "/notes/lab/b/")[1]
+    version = preview.version
+    blog.write("notes/lab/b.md", "# B\n\nSecond reading.\n")
+    wait_for_rebuild(preview, version)
+    assert "Second reading." in fetch(preview, "/notes/lab/b/")[1]
+
+
 def test_broken_front_matter_shows_the_escaped_error_and_keeps_the_old_site(blog, preview):
     blog.write("posts/a.md", "# A\n\nGood words.\n")
     preview.start()

@@ -9,7 +9,7 @@ posts with their banners.
 - Pages are served by the standard library's HTTP server. HTML responses get a small script that
   polls `/__redraft__/version` and reloads when the build counter moves; after a failed build
   they also carry the error. Neither is ever written into the built files.
-- Watchers (watchfiles) follow the posts folder, theme/ and .git/refs recursively, and the blog
+- Watchers (watchfiles) follow the posts folders, theme/ and .git/refs recursively, and the blog
   root (settings files; posts/ or theme/ appearing) and .git itself (HEAD, packed-refs) one
   level deep. Never .git/index or objects: every build runs `git status`, which rewrites the
   index, so watching it would rebuild forever.
@@ -340,7 +340,7 @@ class _Aim:
     """What to watch and which changes count, from the settings and the folders that exist."""
 
     root: Path
-    posts: Path
+    posts: tuple[Path, ...]  # every folder a `posts` entry looks in
     theme: Path
     sources: tuple[Path, ...]  # posts, theme, pages and site files: whatever a build reads
     git_dirs: tuple[Path, ...]
@@ -356,15 +356,17 @@ class _Aim:
     def of(cls, root: Path, temp: Path | None, before: _Aim | None) -> _Aim:
         try:
             settings = load_settings(root)
-            posts_setting, output_setting = settings.posts_folder, settings.output
+            post_folders, output_setting = settings.post_folders, settings.output
             folders = (settings.pages, settings.static)
         except RedraftError:  # broken settings: keep watching what we watched
-            posts_setting = os.path.relpath(before.posts, root) if before else "posts"
+            post_folders = (
+                tuple(os.path.relpath(p, root) for p in before.posts) if before else ("posts",)
+            )
             output_setting = "_site"
             folders = ("pages", "static")
-        posts = Path(os.path.normpath(root / posts_setting))
+        posts = tuple(Path(os.path.normpath(root / folder)) for folder in post_folders)
         theme = root / "theme"
-        sources = (posts, theme, *(Path(os.path.normpath(root / f)) for f in folders))
+        sources = (*posts, theme, *(Path(os.path.normpath(root / f)) for f in folders))
         git_dirs = _git_dirs(root)
         ignored = tuple(
             p for p in (temp, root / output_setting, root / CACHE_FOLDER) if p is not None
