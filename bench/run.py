@@ -331,7 +331,11 @@ def ensure_hugo() -> Path:
 
 def versions(redraft: Path, engine: str, hugo: Path) -> str:
     hugo_version = run([str(hugo), "version"]).split()[1].split("-")[0]
-    redraft_version = run([str(redraft), "--version"]).strip() + f" at {engine}"
+    if frozen_paths(redraft):
+        # An unpacked engine reports the version installed in the venv, not its own.
+        redraft_version = f"redraft as committed at {engine}"
+    else:
+        redraft_version = run([str(redraft), "--version"]).strip() + f" at {engine}"
     git_version = run(["git", "--version"]).strip()
     return (
         f"{redraft_version}; Hugo {hugo_version}; {git_version}; "
