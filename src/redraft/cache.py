@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
@@ -298,35 +298,40 @@ def _open(path: Path) -> sqlite3.Connection | None:
         return None
 
 
-def cached_log(repo: git.Repo, head: str, cache_dir: Path | None) -> list[LogEntry]:
+def cached_log(repo: git.Repo, head: str, cache_dir: Path | None) -> Iterator[LogEntry]:
     """The repository's history up to `head`, reading from git only the commits the cache lacks.
 
-    The parsed log is saved as a chain of segments, each the commits one build read. When `head`
-    descends from the saved one, only `git log SAVED..HEAD` is read, put in front (newer commits
-    first, as git lists them) and saved as one more segment: a rebuild writes what it read, not
-    the whole history again. A rewritten history, or no cache, means one full pass. `head` is
-    the commit id the build read once, never "HEAD": a commit landing meanwhile must not be
-    saved under the old id. The log covers the whole repository, so one entry serves every
-    `posts` setting.
+    Entries read from git are handed on as git prints them, so the caller's walk runs while git
+    still works; the log is saved once the caller has read it all. It is saved as a chain of
+    segments, each the commits one build read. When `head` descends from the saved one, only
+    `git log SAVED..HEAD` is read, put in front (newer commits first, as git lists them) and
+    saved as one more segment: a rebuild writes what it read, not the whole history again. A
+    rewritten history, or no cache, means one full pass. `head` is the commit id the build read
+    once, never "HEAD": a commit landing meanwhile must not be saved under the old id. The log
+    covers the whole repository, so one entry serves every `posts` setting.
     """
     # Author names in the log come through .mailmap: a changed mailmap means a new log.
     names = history.mailmap(repo)
     path = cache_dir / f"log-{cache_key(_LOG_VERSION, names)[:16]}.json" if cache_dir else None
     saved = _load_log(path) if path else None
     if saved and saved.head == head:
-        return saved.entries
+        yield from saved.entries
+        return
     if saved and _descends(repo, head, saved.head):
         new = list(history.stream_log(repo, since=saved.head, head=head))
         entries = new + saved.entries
         chain = saved.chain if len(saved.chain) < _SEGMENTS else ()
         if not chain:
             new = entries  # a long chain is written again as one segment
+        yield from entries
     else:
-        new = entries = list(history.stream_log(repo, head=head))
-        chain = ()
+        new, chain = [], ()
+        for entry in history.stream_log(repo, head=head):
+            if path:
+                new.append(entry)
+            yield entry
     if path:
         _save_log(path, head, chain, new)
-    return entries
 
 
 # Segments a log's chain may have before it is written again as one.

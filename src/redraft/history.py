@@ -13,7 +13,9 @@ a user's `log.showSignature` or `log.showRoot` must not change the site.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import queue
 import re
 import subprocess
 import threading
@@ -311,9 +313,11 @@ def read_trails(
     minor_markers: tuple[str, ...] = ("[minor]",),
     committer_dates: bool = False,
     log: Iterable[LogEntry] | None = None,
+    found_revision: Callable[[Revision], None] | None = None,
 ) -> dict[str, Trail]:
     """Each HEAD path's trail, following renames wherever they lead, from one streamed
     `git log` (or from `log`, the same entries read earlier, e.g. from the build cache).
+    `found_revision` sees each revision as the walk finds it, while the log still streams.
 
     The log comes newest first, every commit after all its children. Each commit is read with
     the paths the posts have in it, handed down from its children: so a post renamed on main
@@ -334,7 +338,10 @@ def read_trails(
         for change in changes:
             key = paths.get(change.path)
             if key is not None:
-                found[key].append(_revision(commit, change, minor_markers, committer_dates))
+                revision = _revision(commit, change, minor_markers, committer_dates)
+                found[key].append(revision)
+                if found_revision is not None:
+                    found_revision(revision)
         for index, parent in enumerate(commit.parents):
             _hand_down(pending, parent, _in_parent(paths, changes, index))
     trails = {}
@@ -417,12 +424,7 @@ def without_wordless_edits(
     `known` maps 'old_blob new_blob' to whether the words changed, and gains what was read here
     (blob ids name contents, so a verdict never goes stale).
     """
-    edits = [
-        r
-        for t in trails.values()
-        for r in t.revisions
-        if r.content_changed and r.kind in ("edited", "renamed") and r.old_blob and r.blob
-    ]
+    edits = [r for t in trails.values() for r in t.revisions if _is_edit(r)]
     unknown = {f"{r.old_blob} {r.blob}" for r in edits if r.old_blob != r.blob} - known.keys()
     blobs = read_blobs(repo, {blob for pair in unknown for blob in pair.split()})
     for pair in unknown:
@@ -445,6 +447,127 @@ def without_wordless_edits(
                 revisions.append(replace(revision, content_changed=False))
         result[path] = replace(trail, revisions=tuple(revisions))
     return result
+
+
+def _is_edit(revision: Revision) -> bool:
+    """Whether `without_wordless_edits` asks if this revision changed words."""
+    return (
+        revision.content_changed
+        and revision.kind in ("edited", "renamed")
+        and bool(revision.old_blob)
+        and bool(revision.blob)
+    )
+
+
+class EditReader:
+    """Whether edits changed words, judged while the log still streams: a `git cat-file --batch`
+    reads both sides of each edit as the walk finds it (`found`), and a thread compares them,
+    so that work runs beside git log's on another core instead of after it.
+
+    `verdicts()` waits for the reads to finish and returns 'old_blob new_blob' -> whether the
+    words changed (as `without_wordless_edits` keys them), for every pair read whole. A pair with
+    a blob the clone lacks, or everything after cat-file failed, is left out:
+    `without_wordless_edits` reads those again itself and handles them as it always has.
+    """
+
+    _BATCH = 64  # pairs asked per write: a write (a system call) per pair would cost more
+
+    def __init__(self, repo: git.Repo, known: Iterable[str] = ()) -> None:
+        self._repo = repo
+        self._asked = set(known)
+        self._waiting: list[str] = []
+        self._pairs: queue.SimpleQueue[str | None] = queue.SimpleQueue()
+        self._verdicts: dict[str, bool] = {}
+        self._process: subprocess.Popen[bytes] | None = None
+        self._reader: threading.Thread | None = None
+        self._handle: object = None
+
+    def found(self, revision: Revision) -> None:
+        if not _is_edit(revision) or revision.old_blob == revision.blob:
+            return
+        pair = f"{revision.old_blob} {revision.blob}"
+        if pair not in self._asked:
+            self._asked.add(pair)
+            self._waiting.append(pair)
+            if len(self._waiting) >= self._BATCH:
+                self._ask()
+
+    def verdicts(self) -> dict[str, bool]:
+        self._ask()
+        if self._process is not None and self._reader is not None:
+            self._pairs.put(None)
+            self._close_input()
+            self._reader.join()
+            self._process.wait()
+            self._process = None
+        return self._verdicts
+
+    def __enter__(self) -> EditReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """Stop cat-file when the walk ended early (an error): its answers are not needed."""
+        if self._process is not None and self._reader is not None:
+            self._process.kill()
+            self._pairs.put(None)
+            self._reader.join()
+            self._process.wait()
+            self._process = None
+
+    def _ask(self) -> None:
+        pairs, self._waiting = self._waiting, []
+        if not pairs:
+            return
+        if self._process is None:
+            self._start()
+        assert self._process is not None and self._process.stdin is not None
+        for pair in pairs:
+            self._pairs.put(pair)
+        ids = "".join(pair.replace(" ", "\n") + "\n" for pair in pairs)
+        # When cat-file is gone, the reader finds no answers: the pairs stay unjudged.
+        with contextlib.suppress(OSError, ValueError):
+            self._process.stdin.write(ids.encode("ascii"))
+            self._process.stdin.flush()
+
+    def _start(self) -> None:
+        # GitPython ends the process when this handle is collected: it is kept.
+        handle = self._repo.git.cat_file("--batch", as_process=True, istream=subprocess.PIPE)
+        self._handle = handle
+        self._process = handle.proc
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self._process is not None and self._process.stdout is not None
+        out = self._process.stdout
+        try:
+            while (pair := self._pairs.get()) is not None:
+                old, new = _batch_object(out), _batch_object(out)
+                if old is not None and new is not None:
+                    self._verdicts[pair] = _words_changed(old, new)
+        except (OSError, ValueError):
+            self._process.kill()  # the writer must not wait on a process nobody reads
+            while self._pairs.get() is not None:
+                pass
+        finally:
+            out.close()
+
+    def _close_input(self) -> None:
+        assert self._process is not None and self._process.stdin is not None
+        with contextlib.suppress(OSError):  # cat-file exited early: what it answered is kept
+            self._process.stdin.close()
+
+
+def _batch_object(out: IO[bytes]) -> bytes | None:
+    """The next object `cat-file --batch` prints; None for a missing one."""
+    header = out.readline().split()
+    if len(header) != 3:
+        if not header:
+            raise ValueError("cat-file stopped answering")
+        return None  # "<id> missing"
+    data = out.read(int(header[2]))
+    out.read(1)  # the newline after each object
+    return data
 
 
 def _words_changed(old: bytes, new: bytes) -> bool:

@@ -28,17 +28,25 @@ def post_trails(
     paths: Iterable[str],
     cache_dir: Path | None = None,
 ) -> dict[str, Trail]:
-    """Each path's trail (committed posts at `head`), following renames wherever they lead."""
-    trails = history.read_trails(
-        repo,
-        paths,
-        minor_markers=settings.minor_markers,
-        committer_dates=settings.dates == "committer",
-        log=cached_log(repo, head, cache_dir),
-    )
-    trails = history.without_clean_merges(repo, trails)
+    """Each path's trail (committed posts at `head`), following renames wherever they lead.
+
+    Both sides of each edit are read while the log streams (whether it changed any words
+    decides whether it is a revision): with no cache, the words compared on one core while git
+    log runs on the other cost little more than the log alone.
+    """
     known = _load_verdicts(cache_dir)
     before = len(known)
+    with history.EditReader(repo, known) as edits:
+        trails = history.read_trails(
+            repo,
+            paths,
+            minor_markers=settings.minor_markers,
+            committer_dates=settings.dates == "committer",
+            log=cached_log(repo, head, cache_dir),
+            found_revision=edits.found,
+        )
+        known.update(edits.verdicts())
+    trails = history.without_clean_merges(repo, trails)
     trails = history.without_wordless_edits(repo, trails, known)
     if cache_dir is not None and len(known) != before:
         _save_verdicts(cache_dir, known)
