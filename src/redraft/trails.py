@@ -16,9 +16,9 @@ from pathlib import Path
 import git
 
 from . import history, urls
-from .cache import cached_log
 from .config import Settings
 from .history import Trail
+from .log_cache import cached_log
 
 
 def post_trails(
