@@ -45,8 +45,9 @@ def post_trails(
             log=cached_log(repo, head, cache_dir),
             found_revision=edits.found,
         )
+        # Merges are judged while the last edits are still being read.
+        trails = history.without_clean_merges(repo, trails)
         known.update(edits.verdicts())
-    trails = history.without_clean_merges(repo, trails)
     trails = history.without_wordless_edits(repo, trails, known)
     if cache_dir is not None and len(known) != before:
         _save_verdicts(cache_dir, known)
