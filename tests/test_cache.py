@@ -463,9 +463,9 @@ def test_an_error_in_a_post_is_found_though_its_text_was_read_before(blog):
 
 
 def test_a_long_chain_of_rebuilds_reads_the_log_as_git_does(blog, tmp_path, monkeypatch):
-    import redraft.cache
+    import redraft.log_cache
 
-    monkeypatch.setattr(redraft.cache, "_SEGMENTS", 2)  # the chain is written whole again often
+    monkeypatch.setattr(redraft.log_cache, "_SEGMENTS", 2)  # the chain is written whole again often
     _grow(blog, 2)
     site = blog.build()
     for i in range(2, 7):

@@ -13,7 +13,10 @@ a user's `log.showSignature` or `log.showRoot` must not change the site.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import json
+import queue
 import re
 import subprocess
 import threading
@@ -22,7 +25,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import git
 
@@ -205,7 +208,41 @@ def open_for_build(
         )
     if head is not None and not allow_shallow and is_shallow(repo):
         raise RedraftError(SHALLOW_MESSAGE + ", or pass --allow-shallow to build anyway")
+    if head is not None and not _log_saved(repo, root, head):
+        read_log_ahead(repo, head)
     return repo, head
+
+
+# Where a build keeps the parsed log (cache.cached_log: a chain file per .mailmap, naming the
+# commit it was read up to), read here only to tell whether the whole log will come from git.
+_SAVED_LOGS = (".redraft-cache", re.compile(r"log-[0-9a-f]{16}\.json"))
+
+
+def _log_saved(repo: git.Repo, root: Path, head: str) -> bool:
+    """Whether the blog's build cache holds the log up to `head` or one of its ancestors (a
+    rebuild, which reads the rest from git, or nothing). A build without the cache then reads
+    the log without starting it ahead: a missed head start, never a log read for nothing."""
+    folder, name = _SAVED_LOGS
+    try:
+        chains = [path for path in (root / folder).iterdir() if name.fullmatch(path.name)]
+    except OSError:
+        return False
+    for chain in chains:
+        try:
+            saved = json.loads(chain.read_text(encoding="utf-8"))["head"]
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        if saved == head or (isinstance(saved, str) and _is_ancestor(repo, saved, head)):
+            return True
+    return False
+
+
+def _is_ancestor(repo: git.Repo, ancestor: str, head: str) -> bool:
+    try:
+        repo.git.merge_base("--is-ancestor", ancestor, head)
+    except git.GitCommandError:
+        return False  # not an ancestor, or a commit that is gone
+    return True
 
 
 def find_root(start: Path) -> Path:
@@ -311,9 +348,11 @@ def read_trails(
     minor_markers: tuple[str, ...] = ("[minor]",),
     committer_dates: bool = False,
     log: Iterable[LogEntry] | None = None,
+    found_revision: Callable[[Revision], None] | None = None,
 ) -> dict[str, Trail]:
     """Each HEAD path's trail, following renames wherever they lead, from one streamed
     `git log` (or from `log`, the same entries read earlier, e.g. from the build cache).
+    `found_revision` sees each revision as the walk finds it, while the log still streams.
 
     The log comes newest first, every commit after all its children. Each commit is read with
     the paths the posts have in it, handed down from its children: so a post renamed on main
@@ -334,7 +373,10 @@ def read_trails(
         for change in changes:
             key = paths.get(change.path)
             if key is not None:
-                found[key].append(_revision(commit, change, minor_markers, committer_dates))
+                revision = _revision(commit, change, minor_markers, committer_dates)
+                found[key].append(revision)
+                if found_revision is not None:
+                    found_revision(revision)
         for index, parent in enumerate(commit.parents):
             _hand_down(pending, parent, _in_parent(paths, changes, index))
     trails = {}
@@ -417,12 +459,7 @@ def without_wordless_edits(
     `known` maps 'old_blob new_blob' to whether the words changed, and gains what was read here
     (blob ids name contents, so a verdict never goes stale).
     """
-    edits = [
-        r
-        for t in trails.values()
-        for r in t.revisions
-        if r.content_changed and r.kind in ("edited", "renamed") and r.old_blob and r.blob
-    ]
+    edits = [r for t in trails.values() for r in t.revisions if _is_edit(r)]
     unknown = {f"{r.old_blob} {r.blob}" for r in edits if r.old_blob != r.blob} - known.keys()
     blobs = read_blobs(repo, {blob for pair in unknown for blob in pair.split()})
     for pair in unknown:
@@ -447,11 +484,193 @@ def without_wordless_edits(
     return result
 
 
+def _is_edit(revision: Revision) -> bool:
+    """Whether `without_wordless_edits` asks if this revision changed words."""
+    return (
+        revision.content_changed
+        and revision.kind in ("edited", "renamed")
+        and bool(revision.old_blob)
+        and bool(revision.blob)
+    )
+
+
+class EditReader:
+    """Whether edits changed words, judged while the log still streams: a `git cat-file --batch`
+    reads both sides of each edit as the walk finds it (`found`), and a thread compares them,
+    so that work runs beside git log's on another core instead of after it.
+
+    `verdicts()` waits for the reads to finish and returns 'old_blob new_blob' -> whether the
+    words changed (as `without_wordless_edits` keys them), for every pair read whole. A pair with
+    a blob the clone lacks, or everything after cat-file failed, is left out:
+    `without_wordless_edits` reads those again itself and handles them as it always has.
+
+    The walk meets a post's edits newest first, so the text before one edit is the text after
+    the next one found: the thread keeps it until then (or until the post's first version is
+    found), and each version is read once.
+    """
+
+    _BATCH = 64  # blobs asked per write: a write (a system call) per blob would cost more
+
+    def __init__(self, repo: git.Repo, known: Iterable[str] = ()) -> None:
+        self._repo = repo
+        self._asked = set(known)
+        self._kept: set[str] = set()  # the blobs the thread keeps, as it will when it gets here
+        self._waiting: list[str] = []  # ids not yet written to cat-file
+        self._steps: queue.SimpleQueue[_Step | None] = queue.SimpleQueue()
+        self._verdicts: dict[str, bool] = {}
+        self._process: subprocess.Popen[bytes] | None = None
+        self._reader: threading.Thread | None = None
+        self._handle: object = None
+
+    def found(self, revision: Revision) -> None:
+        if revision.kind in ("added", "restored") and revision.blob in self._kept:
+            self._kept.discard(revision.blob)  # the post's first version: no edit before it
+            self._step(_Step("", revision.blob, new_kept=True, keep_old=False))
+        if not _is_edit(revision) or revision.old_blob == revision.blob:
+            return
+        pair = f"{revision.old_blob} {revision.blob}"
+        if pair in self._asked:
+            return
+        self._asked.add(pair)
+        new_kept = revision.blob in self._kept
+        if new_kept:
+            self._kept.discard(revision.blob)
+        else:
+            self._waiting.append(revision.blob)
+        keep_old = revision.old_blob not in self._kept
+        if keep_old:
+            self._kept.add(revision.old_blob)
+        self._waiting.append(revision.old_blob)
+        self._step(_Step(revision.old_blob, revision.blob, new_kept, keep_old))
+
+    def verdicts(self) -> dict[str, bool]:
+        self._ask()
+        if self._process is not None and self._reader is not None:
+            self._steps.put(None)
+            self._close_input()
+            self._reader.join()
+            self._process.wait()
+            self._process = None
+        return self._verdicts
+
+    def __enter__(self) -> EditReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """Stop cat-file when the walk ended early (an error): its answers are not needed."""
+        if self._process is not None and self._reader is not None:
+            self._process.kill()
+            self._steps.put(None)
+            self._reader.join()
+            self._process.wait()
+            self._process = None
+
+    def _step(self, step: _Step) -> None:
+        if self._process is None:
+            self._start()
+        self._steps.put(step)
+        if len(self._waiting) >= self._BATCH:
+            self._ask()
+
+    def _ask(self) -> None:
+        ids, self._waiting = self._waiting, []
+        if not ids or self._process is None or self._process.stdin is None:
+            return
+        # When cat-file is gone, the reader finds no answers: the pairs stay unjudged.
+        with contextlib.suppress(OSError, ValueError):
+            self._process.stdin.write("".join(i + "\n" for i in ids).encode("ascii"))
+            self._process.stdin.flush()
+
+    def _start(self) -> None:
+        # GitPython ends the process when this handle is collected: it is kept.
+        handle = self._repo.git.cat_file("--batch", as_process=True, istream=subprocess.PIPE)
+        self._handle = handle
+        self._process = handle.proc
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self._process is not None and self._process.stdout is not None
+        out = self._process.stdout
+        kept: dict[str, _Text | None] = {}
+        try:
+            while (step := self._steps.get()) is not None:
+                if not step.old:
+                    kept.pop(step.new, None)
+                    continue
+                new = kept.pop(step.new, None) if step.new_kept else _Text.read(out)
+                old = _Text.read(out)
+                if step.keep_old:
+                    kept[step.old] = old
+                if old is not None and new is not None:
+                    self._verdicts[f"{step.old} {step.new}"] = old.words_differ(new)
+        except (OSError, ValueError):
+            self._process.kill()  # the writer must not wait on a process nobody reads
+            while self._steps.get() is not None:
+                pass
+        finally:
+            out.close()
+
+    def _close_input(self) -> None:
+        assert self._process is not None and self._process.stdin is not None
+        with contextlib.suppress(OSError):  # cat-file exited early: what it answered is kept
+            self._process.stdin.close()
+
+
+@dataclass(frozen=True)
+class _Step:
+    """What EditReader's thread does next: judge the edit from `old` to `new` (reading `new`
+    from cat-file unless it kept it, and keeping `old` for the next edit when asked), or, with
+    no `old`, forget the kept `new`."""
+
+    old: str
+    new: str
+    new_kept: bool
+    keep_old: bool
+
+
+@dataclass
+class _Text:
+    """A blob's bytes, and the same without blanks once compared."""
+
+    data: bytes
+    _solid: bytes | None = None
+
+    @classmethod
+    def read(cls, out: IO[bytes]) -> _Text | None:
+        data = _batch_object(out)
+        return None if data is None else cls(data)
+
+    @property
+    def solid(self) -> bytes:
+        if self._solid is None:
+            self._solid = self.data.translate(None, _BLANKS)
+        return self._solid
+
+    def words_differ(self, other: _Text) -> bool:
+        """`_words_changed`, with each text's blanks removed once however often it is compared."""
+        return self.solid != other.solid or self.data.split() != other.data.split()
+
+
+def _batch_object(out: IO[bytes]) -> bytes | None:
+    """The next object `cat-file --batch` prints; None for a missing one."""
+    header = out.readline().split()
+    if len(header) != 3:
+        if not header:
+            raise ValueError("cat-file stopped answering")
+        return None  # "<id> missing"
+    data = out.read(int(header[2]))
+    out.read(1)  # the newline after each object
+    return data
+
+
+_BLANKS = b" \t\r\n\f\v"  # what bytes.split() splits on
+
+
 def _words_changed(old: bytes, new: bytes) -> bool:
     """Whether the words differ, line endings and blanks (trailing or not) set aside. Texts that
     differ without their blanks are told apart first, cheaply."""
-    blanks = b" \t\r\n\f\v"
-    if old.translate(None, blanks) != new.translate(None, blanks):
+    if old.translate(None, _BLANKS) != new.translate(None, _BLANKS):
         return True
     return old.split() != new.split()
 
@@ -545,6 +764,42 @@ def _revision(
     )
 
 
+# Logs started before they were asked for (`read_log_ahead`), by repository and head commit.
+_AHEAD: dict[tuple[str, str], Any] = {}
+# What git may write ahead of the reader: a log started early runs that far on its own.
+_AHEAD_BYTES = 1 << 20
+
+
+def read_log_ahead(repo: git.Repo, head: str) -> None:
+    """Start `git log` for `head` now, so it runs on another core while the caller reads posts;
+    `stream_log(repo, head=head)` then reads from it. Only one is kept: a new one ends the last.
+    Unread, git stops once the pipe is full, and ends when this process does."""
+    key = (str(repo.git_dir), head)
+    if key in _AHEAD:
+        return
+    for process in _AHEAD.values():
+        process.proc.kill()
+    _AHEAD.clear()
+    process = _start_log(repo, "", head)
+    with contextlib.suppress(ImportError, OSError, AttributeError):
+        # Linux lets a pipe hold more than 64 KiB: git gets that much further before it waits
+        # (elsewhere it waits sooner).
+        import fcntl
+
+        fcntl.fcntl(process.proc.stdout.fileno(), fcntl.F_SETPIPE_SZ, _AHEAD_BYTES)
+    _AHEAD[key] = process
+
+
+def _start_log(repo: git.Repo, since: str, head: str) -> Any:
+    return repo.git.log(
+        "--raw", "-z", "-M", f"-l{RENAME_LIMIT}", "--cc", "--no-abbrev", "--topo-order",
+        "--combined-all-paths", "--no-color", "--no-ext-diff", "--no-textconv", "--no-relative",
+        "--root",
+        f"--format={_FORMAT}", f"{since}..{head}" if since else head,
+        as_process=True,
+    )  # fmt: skip
+
+
 def stream_log(repo: git.Repo, since: str = "", head: str = "HEAD") -> Iterator[LogEntry]:
     """Every commit up to `head`, newest first (topologically), with the paths each changed;
     with `since`, only the commits after it (`git log SINCE..HEAD`). A build passes the commit
@@ -554,13 +809,8 @@ def stream_log(repo: git.Repo, since: str = "", head: str = "HEAD") -> Iterator[
     renames wherever they lead, into the posts folder from anywhere. (A pathspec would also make
     git's rename detection twice as slow.)
     """
-    process = repo.git.log(
-        "--raw", "-z", "-M", f"-l{RENAME_LIMIT}", "--cc", "--no-abbrev", "--topo-order",
-        "--combined-all-paths", "--no-color", "--no-ext-diff", "--no-textconv", "--no-relative",
-        "--root",
-        f"--format={_FORMAT}", f"{since}..{head}" if since else head,
-        as_process=True,
-    )  # fmt: skip
+    ahead = _AHEAD.pop((str(repo.git_dir), head), None) if not since else None
+    process = ahead if ahead is not None else _start_log(repo, since, head)
     tokens = _nul_tokens(process.proc.stdout)
     try:
         yield from _parse_log(tokens, functools.partial(_raw_dates, repo))

@@ -6,9 +6,11 @@ Owns the step from settings and the HEAD paths of posts to their trails: the one
 
 from __future__ import annotations
 
+import gc
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -16,9 +18,9 @@ from pathlib import Path
 import git
 
 from . import history, urls
-from .cache import cached_log
 from .config import Settings
 from .history import Trail
+from .log_cache import cached_log
 
 
 def post_trails(
@@ -28,21 +30,44 @@ def post_trails(
     paths: Iterable[str],
     cache_dir: Path | None = None,
 ) -> dict[str, Trail]:
-    """Each path's trail (committed posts at `head`), following renames wherever they lead."""
-    trails = history.read_trails(
-        repo,
-        paths,
-        minor_markers=settings.minor_markers,
-        committer_dates=settings.dates == "committer",
-        log=cached_log(repo, head, cache_dir),
-    )
-    trails = history.without_clean_merges(repo, trails)
+    """Each path's trail (committed posts at `head`), following renames wherever they lead.
+
+    Both sides of each edit are read while the log streams (whether it changed any words
+    decides whether it is a revision): with no cache, the words compared on one core while git
+    log runs on the other cost little more than the log alone.
+    """
     known = _load_verdicts(cache_dir)
     before = len(known)
+    with _collector_paused(), history.EditReader(repo, known) as edits:
+        trails = history.read_trails(
+            repo,
+            paths,
+            minor_markers=settings.minor_markers,
+            committer_dates=settings.dates == "committer",
+            log=cached_log(repo, head, cache_dir),
+            found_revision=edits.found,
+        )
+        # Merges are judged while the last edits are still being read.
+        trails = history.without_clean_merges(repo, trails)
+        known.update(edits.verdicts())
     trails = history.without_wordless_edits(repo, trails, known)
     if cache_dir is not None and len(known) != before:
         _save_verdicts(cache_dir, known)
     return trails
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector off while the log is read and walked: it makes tens of thousands
+    of commits, changes and revisions, none in a cycle, and the collector would walk them all
+    again every few thousand (half the time of loading a saved log)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 # Whether a pair of blobs differs in words, kept between builds (blob ids name contents).
