@@ -94,7 +94,8 @@ def _post_entries(
 
 
 def revision_feed(view: PostView, settings: Settings, changes: dict[str, str]) -> bytes:
-    """A post's own feed: one entry per non-minor revision, its content what changed."""
+    """A post's own feed: one entry per non-minor revision, its content what changed (as
+    `changes` gives it by commit, links already absolute: see `absolute_links`)."""
     post = view.post
     feed = _feed(
         settings,
@@ -115,8 +116,7 @@ def revision_feed(view: PostView, settings: Settings, changes: dict[str, str]) -
         entry.published(revision.date)
         entry.updated(revision.date)
         entry.author({"name": revision.commit.author})
-        page = urls.absolute(settings.base_url, item.url)
-        entry.content(absolute_links(changes[revision.commit.sha], page), type="html")
+        entry.content(changes[revision.commit.sha], type="html")
     return bytes(feed.atom_str(pretty=True))
 
 

@@ -24,6 +24,7 @@ nothing they show has changed.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import multiprocessing
 import os
@@ -45,6 +46,7 @@ import git
 import jinja2
 
 from . import feeds, history, output, theme, trails, urls
+from ._text import CONTROL_CHARACTERS
 from ._version import __version__
 from .cache import Cache, PageRecord, SiteBuilt, cache_key
 from .config import Settings
@@ -584,7 +586,7 @@ def _write_posts(
     keeper = _PostPages(job, previous.made_from)
     report("posts", 0, len(posts))
     keeper.cache.prefetch(
-        keeper._render_key(p) for p in posts if p.blob and p.url in previous.records
+        keeper._render_key(p.source, p.blob) for p in posts if p.blob and p.url in previous.records
     )
     kept = {p.url: v for p in posts if (v := keeper.reuse(p, previous.records.get(p.url)))}
     report("posts", len(kept), len(posts))
@@ -706,10 +708,22 @@ class _PostPages:
         self._blocks = _PostBlocks("")
 
     def read_ahead(self, posts: list[Post]) -> dict[str, bytes]:
-        """Every blob the posts' histories need, in one read."""
+        """The blobs the posts' histories will read, in one read: those of revisions whose
+        render or diff is not in the cache (any other is read when a page needs it)."""
         if self.repo is None:
             return {}
-        wanted = {blob for post in posts for blob in history.trail_blobs(post.trail)}
+        steps = [(post.source, r) for post in posts for r in post.trail.revisions if _has_text(r)]
+        keys = {
+            (self._render_key(source, r.blob), self._diff_key(source, r)): r
+            for source, r in steps
+        }
+        known = self.cache.known(key for pair in keys for key in pair)
+        wanted = set()
+        for (render, diff), revision in keys.items():
+            if render not in known:
+                wanted.add(revision.blob)
+            if diff not in known and revision.kind != "added":
+                wanted.update(b for b in (revision.blob, revision.old_blob) if b)
         return history.read_blobs(self.repo, wanted)
 
     def reuse(self, post: Post, made_before: PageRecord | None) -> PostView | None:
@@ -751,7 +765,7 @@ class _PostPages:
 
     def write(self, post: Post, blobs: dict[str, bytes]) -> PostView:
         first_file = len(self.writer.written)
-        revisions, snapshots, changes, sections = self._revisions(post, blobs)
+        revisions, texts, changes, sections = self._revisions(post, blobs)
         view = PostView(
             post, self.render(post), tuple(revisions), _former_urls(post, self.settings.pages)
         )
@@ -772,7 +786,7 @@ class _PostPages:
             "body": self._dated_sections(view, sections) if view.living else view.rendered.html,
         }
         _write(self.writer, self.env, "post", (post.url,), context)
-        self._write_snapshots(view, snapshots)
+        self._write_snapshots(view, texts)
         self._renders.clear()
         self.records[post.url] = (self._fingerprint(post), self.writer.written[first_file:])
         slim = tuple(replace(r, diff=None) for r in revisions)
@@ -788,7 +802,7 @@ class _PostPages:
         if memo_key in self._renders:
             return self._renders[memo_key]
         settings = self.settings
-        key = self._render_key(post)
+        key = self._render_key(post.source, post.blob)
         rendered = self.cache.rendered(key) if post.blob else None
         if rendered is None:
             if self._blocks.source != post.source:
@@ -817,14 +831,15 @@ class _PostPages:
         self._renders[memo_key] = rendered
         return rendered
 
-    def _render_key(self, post: Post) -> str:
-        """The cache key of a post's render: its blob and all that changes its HTML."""
+    def _render_key(self, source: str, blob: str) -> str:
+        """The cache key of the render of a post's text: its blob, its path and all that changes
+        its HTML."""
         settings = self.settings
         return cache_key(
             "render",
             RENDERER_VERSION,
-            post.blob,
-            post.source,
+            blob,
+            source,
             settings.base_path,
             settings.raw_html,
             settings.pages,
@@ -832,58 +847,84 @@ class _PostPages:
 
     def _revisions(
         self, post: Post, blobs: dict[str, bytes]
-    ) -> tuple[list[RevisionView], dict[str, Post], dict[str, str], dict[str, RevisionView]]:
-        """History lines newest first, the snapshot posts by commit, each diff as HTML, and the
-        revision that last changed each `##` section (by heading id)."""
+    ) -> tuple[list[RevisionView], _Texts, dict[str, str], dict[str, RevisionView]]:
+        """History lines newest first, the post's texts (each snapshot's by its blob), each
+        revision's feed entry content, and the revision that last changed each `##` section
+        (by heading id).
+
+        A text is read from git and parsed only when something made from it is not in the
+        cache: a living document's rebuild needs the HTML of none of its old revisions, only
+        their word counts, section fingerprints and diffs."""
         items: list[RevisionView] = []
-        snapshots: dict[str, Post] = {}
         changes: dict[str, str] = {}
         sections: dict[str, RevisionView] = {}
         previous: dict[str, str] = {}
+        texts = _Texts(self.repo, post.source, self.settings.zone, blobs)
         if self.repo is None:  # a preview outside a repository: no post has a trail
-            return items, snapshots, changes, sections
-        parsed: dict[str, Post] = {}
-
-        def parse(blob: str, text: str) -> Post:
-            """Each text once: it is the new side of one diff and the old side of the next."""
-            if blob not in parsed:
-                parsed[blob] = parse_revision(blob, text, post.source, self.settings.zone)
-            return parsed[blob]
-
-        for revision, before, after in history.revision_texts(self.repo, post.trail, blobs):
-            diff, words = None, 0
-            if after is not None:
-                snapshot = parse(revision.blob, after)
-                earlier = parse(revision.old_blob, before) if revision.old_blob else None
-                snapshots[revision.commit.sha] = snapshot
+            return items, texts, changes, sections
+        for revision in post.trail.revisions:
+            diff: WordDiff | None = None
+            words = 0
+            if _has_text(revision):
+                words, fingerprints = self._head(post.source, revision.blob, texts)
                 diff = (
-                    self._first_version(snapshot)
+                    # A first version's blocks are not marked word by word (over half of a cold
+                    # build's diff work went there): the history page gives its word count,
+                    # its snapshot and feed entry show the text itself.
+                    WordDiff((), words, 0)
                     if revision.kind == "added"
-                    else self._diff(earlier, snapshot)
+                    else self._diff(post.source, revision, texts)
                 )
-                # Rendered now (and kept in the memo for its page): its word count comes with it.
-                words = self.render(snapshot).words
             item = self._revision_view(post, revision, diff, words)
-            if after is not None:
-                rendered = self.render(snapshot)
-                fingerprints = (
-                    section_fingerprints(rendered.html)
-                    if rendered.sections is None
-                    else dict(rendered.sections)
-                )
+            if _has_text(revision):
                 if not revision.minor:  # a minor fix does not make a section new
                     changed = {s for s, h in fingerprints.items() if previous.get(s) != h}
                     sections.update(dict.fromkeys(changed, item))
                 previous = fingerprints
-            if diff and revision.kind == "added":
-                # A feed entry for a first version shows the post, not a diff of nothing.
-                changes[revision.commit.sha] = self.render(snapshot).html
-            elif diff:
-                changes[revision.commit.sha] = theme.render_page(
-                    self.env, "diff.html", item=item, feed=True, commit=None
-                )
+                changes[revision.commit.sha] = self._feed_entry(post, item, texts)
             items.append(item)
-        return items[::-1], snapshots, changes, sections
+        return items[::-1], texts, changes, sections
+
+    def _head(self, source: str, blob: str, texts: _Texts) -> tuple[int, dict[str, str]]:
+        """A text's word count and section fingerprints, without its HTML when the cache has
+        them."""
+        key = self._render_key(source, blob)
+        head = self.cache.render_head(key)
+        if head is not None:
+            return head[0], dict(head[1])
+        rendered = self.render(texts.post(blob))
+        sections = (
+            rendered.sections
+            if rendered.sections is not None
+            else tuple(section_fingerprints(rendered.html).items())
+        )
+        self.cache.put_head(key, rendered.words, sections)
+        return rendered.words, dict(sections)
+
+    def _feed_entry(self, post: Post, item: RevisionView, texts: _Texts) -> str:
+        """What the post's feed says of one revision, its links absolute: for a first version
+        the post as it was (not a diff of nothing), else the diff. Kept in the cache by what
+        it is made from, so a feed of hundreds of revisions renders only its new ones."""
+        revision = item.revision
+        added = revision.kind == "added"
+        made_from = (
+            self._render_key(post.source, revision.blob)
+            if added
+            else self._diff_key(post.source, revision)
+        )
+        key = cache_key("feed-entry", self.theme, engine(), self._settings, item.url, made_from)
+        kept = self.cache.text(key)
+        if kept is not None:
+            return kept
+        content = (
+            self.render(texts.post(revision.blob)).html
+            if added
+            else theme.render_page(self.env, "diff.html", item=item, feed=True, commit=None)
+        )
+        page = urls.absolute(self.settings.base_url, item.url)
+        entry = feeds.absolute_links(content, page)
+        self.cache.put_text(key, entry)
+        return entry
 
     def _dated_sections(self, view: PostView, sections: dict[str, RevisionView]) -> str:
         """The post's HTML with, under each `##` heading, when its words last changed."""
@@ -912,12 +953,22 @@ class _PostPages:
             words=words,
         )
 
-    def _diff(self, before: Post | None, after: Post) -> WordDiff:
-        """What changed from `before` (None: nothing) to `after`, as the page shows it."""
-        notes = front_matter_notes(before, after) if before else ()
-        key = cache_key("diff", DIFF_VERSION, self._html_key(before), self._html_key(after), *notes)
+    def _diff_key(self, source: str, revision: history.Revision) -> str:
+        """The cache key of what a revision changed: its two texts' renders (their blobs, the
+        path and the settings that change the HTML), and what decides its front matter notes:
+        the engine reading them and the zone their dates are shown in."""
+        before = self._render_key(source, revision.old_blob) if revision.old_blob else ""
+        after = self._render_key(source, revision.blob)
+        return cache_key("diff", DIFF_VERSION, __version__, self.settings.zone, before, after)
+
+    def _diff(self, source: str, revision: history.Revision, texts: _Texts) -> WordDiff:
+        """What a revision changed, as the page shows it."""
+        key = self._diff_key(source, revision)
         diff = self.cache.diff(key)
         if diff is None:
+            before = texts.post(revision.old_blob) if revision.old_blob else None
+            after = texts.post(revision.blob)
+            notes = front_matter_notes(before, after) if before else ()
             old_html = self.render(before).html if before else ""
             new_html = self.render(after).html
             splitter, parts = self._blocks.splitter, self._blocks.parts
@@ -930,39 +981,25 @@ class _PostPages:
             self.cache.put(key, diff)
         return diff
 
-    def _first_version(self, post: Post) -> WordDiff:
-        """What a post's first version changed: every word, added. Its blocks are not marked
-        word by word (over half of a cold build's diff work went there): the history page gives
-        a first version's word count, its snapshot and the feed show the text itself."""
-        return WordDiff((), self.render(post).words, 0)
-
-    def _html_key(self, post: Post | None) -> str:
-        """What names a text's HTML in a cache key: the key of its render, so a diff found in
-        the cache costs no hashing of two whole pages; for a text with no blob (a preview of
-        uncommitted work), the HTML itself."""
-        if post is None:
-            return ""
-        return self._render_key(post) if post.blob else self.render(post).html
-
-    def _write_snapshots(self, view: PostView, snapshots: dict[str, Post]) -> None:
+    def _write_snapshots(self, view: PostView, texts: _Texts) -> None:
         """Write each revision's snapshot page, keeping those the previous site made from the
         same inputs (a new revision changes only its own page and its predecessor's)."""
         with_pages = [r for r in view.revisions if r.url]
+        # A snapshot's title and text are its blob's, read at the post's path by this engine.
         common = cache_key(
-            "snapshot", self.theme, engine(), repr(self._settings), view.url, view.post.title,
-            view.summary,
+            "snapshot", self.theme, engine(), repr(self._settings), view.url, view.post.source,
+            view.post.title, view.summary,
         )  # fmt: skip
         for index, item in enumerate(with_pages):
-            snapshot = snapshots[item.revision.commit.sha]
             newer = with_pages[index - 1] if index > 0 else None
             older = with_pages[index + 1] if index + 1 < len(with_pages) else None
 
             def context(
                 item: RevisionView = item,
-                snapshot: Post = snapshot,
                 newer: RevisionView | None = newer,
                 older: RevisionView | None = older,
             ) -> Context:
+                snapshot = texts.post(item.revision.blob)
                 return {
                     "view": view,
                     "item": item,
@@ -974,13 +1011,40 @@ class _PostPages:
                 }
 
             key = cache_key(
-                common, repr(replace(item, diff=None)), snapshot.blob, snapshot.title,
+                common, repr(replace(item, diff=None)), item.revision.blob,
                 newer.url if newer else "", older.url if older else "",
             )  # fmt: skip
             _write_unless_kept(
                 self.writer, self.env, "revision", (view.url, item.short), context, key,
                 self.made_before, self.made_from,
             )  # fmt: skip
+
+
+class _Texts:
+    """A post's texts at its revisions, each read from git and parsed when first needed (most
+    are read ahead, in one go, by `_PostPages.read_ahead`)."""
+
+    def __init__(
+        self, repo: git.Repo | None, source: str, zone: dt.tzinfo, blobs: Mapping[str, bytes]
+    ) -> None:
+        self.repo, self.source, self.zone, self.blobs = repo, source, zone, blobs
+        self._posts: dict[str, Post] = {}
+
+    def post(self, blob: str) -> Post:
+        """The post as the text `blob` says it, links resolved from the post's current path;
+        each text once (it is the new side of one diff and the old side of the next)."""
+        if blob not in self._posts:
+            assert self.repo is not None  # only a post with a trail has revisions
+            data = self.blobs[blob] if blob in self.blobs else history.read_blob(self.repo, blob)
+            # As history.revision_texts reads a text: what no page can carry is replaced.
+            text = CONTROL_CHARACTERS.sub("\ufffd", data.decode("utf-8", errors="replace"))
+            self._posts[blob] = parse_revision(blob, text, self.source, self.zone)
+        return self._posts[blob]
+
+
+def _has_text(revision: history.Revision) -> bool:
+    """Whether a revision has a text of its own: a history entry with a diff, and a snapshot."""
+    return revision.content_changed and revision.kind != "deleted"
 
 
 class _PostBlocks:
