@@ -68,6 +68,9 @@ from .theme import Navigation
 from .views import Change, Pager, PostView, RevisionView, archive, json_ld, timeline
 
 RECENTLY_REVISED = 5
+# The default theme's archive shows each post's address, title and date only: a site whose own
+# theme replaces one of these templates has its archive written every build.
+_ARCHIVE_TEMPLATES = frozenset({"archive.html", "base.html", "_macros.html"})
 CHANGES_PER_PAGE = 50
 # A `##` heading as the renderer writes it, up to its end tag: section dates go after it.
 _SECTION_END = re.compile(r'<h2 id="([^"]+)">.*?</h2>\n?', re.DOTALL)
@@ -412,6 +415,16 @@ def write_site(
         if not entry.when(site):
             continue
         for address, page in _pages(entry, (), site):
+            if entry.name == "archive" and not _ARCHIVE_TEMPLATES & templates.keys():
+                # The archive leaves out the HEAD commit too, and is kept while the posts it
+                # lists keep their addresses, titles and dates: an edit does not change it.
+                shown = (f"{v.url}\0{v.post.title}\0{v.post.published}" for v in views)
+                key = cache_key(entry.name, *common, job.settings_key, *shown)
+                context = {**page, "commit": None, "canonical": address}
+                _write_page_unless_kept(
+                    keeper, env, entry, address, context, key, previous.made_from, made_from
+                )
+                continue
             if not entry.paged or page["pager"].number == 1:
                 writer.write(address, entry.make(env, {**page, "canonical": address}))
                 continue
@@ -556,6 +569,11 @@ class _PostJob:
     templates: dict[str, bytes]  # the site's own templates by name (small: no static files)
     nav: Navigation  # the pages in the site navigation, on every page
 
+    @property
+    def settings_key(self) -> str:
+        """The settings and navigation as a page's key names them (not where the blog is)."""
+        return repr(replace(self.settings, source=Path("."))) + repr(self.nav)
+
 
 @dataclass(frozen=True)
 class _Batch:
@@ -694,7 +712,7 @@ class _PostPages:
 
     def __init__(self, job: _PostJob, made_before: Mapping[str, str] | None = None) -> None:
         self.settings = job.settings
-        self._settings = repr(replace(job.settings, source=Path("."))) + repr(job.nav)
+        self._settings = job.settings_key
         self.env = _environment(job.settings, job.theme, job.templates, job.nav)
         self.repo: git.Repo | None = history.open_repo(job.settings.source) if job.head else None
         self.writer = Writer(job.folder, job.previous, in_place=job.in_place)
@@ -714,8 +732,7 @@ class _PostPages:
             return {}
         steps = [(post.source, r) for post in posts for r in post.trail.revisions if _has_text(r)]
         keys = {
-            (self._render_key(source, r.blob), self._diff_key(source, r)): r
-            for source, r in steps
+            (self._render_key(source, r.blob), self._diff_key(source, r)): r for source, r in steps
         }
         known = self.cache.known(key for pair in keys for key in pair)
         wanted = set()
