@@ -10,7 +10,7 @@ import datetime as dt
 import html
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
@@ -39,7 +39,7 @@ def revision_id(view: PostView, sha: str) -> str:
     return uuid.uuid5(_NAMESPACE, f"{post_id(view)}:{sha}").urn
 
 
-def site_feed(views: Sequence[PostView], settings: Settings, bodies: dict[str, str]) -> bytes:
+def site_feed(views: Sequence[PostView], settings: Settings, bodies: Mapping[str, str]) -> bytes:
     """The site's Atom feed: one entry per post, newest first."""
     feed = _feed(
         settings,
@@ -54,7 +54,7 @@ def site_feed(views: Sequence[PostView], settings: Settings, bodies: dict[str, s
 
 
 def tag_feed(
-    tag: str, views: Sequence[PostView], settings: Settings, bodies: dict[str, str]
+    tag: str, views: Sequence[PostView], settings: Settings, bodies: Mapping[str, str]
 ) -> bytes:
     """The Atom feed of one tag: one entry per post with the tag, newest first."""
     feed = _feed(
@@ -68,7 +68,7 @@ def tag_feed(
 
 
 def _post_entries(
-    feed: FeedGenerator, views: Sequence[PostView], settings: Settings, bodies: dict[str, str]
+    feed: FeedGenerator, views: Sequence[PostView], settings: Settings, bodies: Mapping[str, str]
 ) -> bytes:
     """The feed with the newest `feed_limit` posts (all for 0), each with its whole body, or
     only its summary with `feed_content = "summary"`."""

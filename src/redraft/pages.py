@@ -515,11 +515,28 @@ def _site_context(
         "tags": [(tag, urls.tag(tag), len(tagged)) for tag, tagged in tags.items()],
         "latest": max((v.post.updated for v in views if v.post.updated), default=None),
         "archive": archive(views, settings.zone),
-        "bodies": {view.url: view.rendered.html for view in views},
+        "bodies": _Bodies(views),
         "settings": settings,
         "commit": head,
         "changes": recent_changes(views),
     }
+
+
+class _Bodies(Mapping[str, str]):
+    """Each post's HTML by its address, read when a feed asks for it: a kept post's render is
+    read from the cache only if a page shows it."""
+
+    def __init__(self, views: list[PostView]) -> None:
+        self._views = {view.url: view for view in views}
+
+    def __getitem__(self, url: str) -> str:
+        return self._views[url].rendered.html
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._views)
+
+    def __len__(self) -> int:
+        return len(self._views)
 
 
 def recent_changes(views: list[PostView]) -> list[Change]:
@@ -603,9 +620,6 @@ def _write_posts(
     """
     keeper = _PostPages(job, previous.made_from)
     report("posts", 0, len(posts))
-    keeper.cache.prefetch(
-        keeper._render_key(p.source, p.blob) for p in posts if p.blob and p.url in previous.records
-    )
     kept = {p.url: v for p in posts if (v := keeper.reuse(p, previous.records.get(p.url)))}
     report("posts", len(kept), len(posts))
     fresh = [post for post in posts if post.url not in kept]
@@ -757,7 +771,10 @@ class _PostPages:
         )
         revisions = [self._revision_view(post, r, None, 0) for r in post.trail.revisions]
         return PostView(
-            post, self.render(post), tuple(revisions[::-1]), _former_urls(post, self.settings.pages)
+            post,
+            _RenderedWhenRead(partial(self.render, post)),
+            tuple(revisions[::-1]),
+            _former_urls(post, self.settings.pages),
         )
 
     def _fingerprint(self, post: Post) -> str:
@@ -1062,6 +1079,25 @@ class _Texts:
 def _has_text(revision: history.Revision) -> bool:
     """Whether a revision has a text of its own: a history entry with a diff, and a snapshot."""
     return revision.content_changed and revision.kind != "deleted"
+
+
+class _RenderedWhenRead(Rendered):
+    """A kept post's render, read from the cache when one of its fields is first asked for:
+    a rebuild keeps thousands of posts, and the site's pages show the summaries and word
+    counts of a few dozen (the first page of each list, the feeds)."""
+
+    def __init__(self, read: Callable[[], Rendered]) -> None:  # no fields set: see __getattr__
+        object.__setattr__(self, "_read", read)
+
+    def __getattr__(self, name: str) -> Any:
+        # Called for a field not yet set (only those without a class default: html, toc,
+        # first_paragraph, words; warnings and sections are not kept with a render anyway).
+        if name.startswith("__") or name == "_read":
+            raise AttributeError(name)
+        rendered = self._read()
+        for known in ("html", "toc", "first_paragraph", "words", "warnings", "sections"):
+            object.__setattr__(self, known, getattr(rendered, known))
+        return getattr(rendered, name)
 
 
 class _PostBlocks:
