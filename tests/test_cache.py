@@ -599,3 +599,49 @@ def test_a_theme_of_its_own_has_its_archive_written_every_build(blog, tmp_path):
     head = blog.git("rev-parse", "HEAD").strip()
     assert head in (site / "archive/index.html").read_text()
     _equals_cold(blog, site, tmp_path)
+
+
+def test_a_rebuild_reads_from_git_only_the_texts_of_posts_it_renders(blog, tmp_path, monkeypatch):
+    """A post whose front matter the cache knows by its blob is not read again while its
+    render is in the cache too."""
+    from redraft import history
+
+    _grow(blog, 6)
+    site = blog.build()
+    asked: list[str] = []
+    read_blobs, read_blob = history.read_blobs, history.read_blob
+
+    def counted(repo, blobs):
+        blobs = list(blobs)
+        asked.extend(blobs)
+        return read_blobs(repo, blobs)
+
+    monkeypatch.setattr(history, "read_blobs", counted)
+    monkeypatch.setattr(
+        history, "read_blob", lambda repo, blob: asked.append(blob) or read_blob(repo, blob)
+    )
+    blog.write("posts/p0.md", "# Post 0\n\nOne more revision.\n")
+    blog.commit("Revise p0 once more", "2024-02-01T10:00:00+00:00")
+    blog.build()
+    kept = {blog.git("rev-parse", f"HEAD:posts/{name}.md").strip() for name in ("p1", "p2")}
+    assert blog.git("rev-parse", "HEAD:posts/p0.md").strip() in asked
+    assert not kept & set(asked)
+    monkeypatch.undo()
+    _equals_cold(blog, site, tmp_path)
+
+
+def test_posts_whose_text_is_read_later_reach_the_workers_whole(blog, tmp_path, monkeypatch):
+    """A theme change renders every post's pages again on the workers: a post whose body was
+    not read yet is sent with it."""
+    import redraft.pages
+
+    _grow(blog, 6)
+    for n in range(4):
+        blog.write(f"posts/extra{n}.md", f"# Extra {n}\n\nA post of its own.\n")
+    blog.commit("Add extras", "2024-01-20T10:00:00+00:00")
+    site = blog.build()
+    blog.write("theme/templates/diff.html", "<p>changed: {{ item.diff.added }} words</p>\n")
+    blog.commit("A theme of its own", "2024-02-01T10:00:00+00:00")
+    monkeypatch.setattr(redraft.pages, "POSTS_PER_WORKER", 2)
+    blog.build()
+    _equals_cold(blog, site, tmp_path)

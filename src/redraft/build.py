@@ -92,8 +92,13 @@ def build_site(
         if built and not built.waiting:
             return _unchanged(repo, head, settings, target, built, now)
 
-    inventory = content.read_inventory(repo, head, settings, drafts=drafts)
-    standalone = content.read_inventory(repo, head, settings, drafts=drafts, folder=settings.pages)
+    # A post whose front matter is known by its blob is read from git only if it is rendered.
+    read_posts = content.ReadPosts(cache_dir, settings.zone)
+    known = read_posts.knows
+    inventory = content.read_inventory(repo, head, settings, drafts=drafts, known=known)
+    standalone = content.read_inventory(
+        repo, head, settings, drafts=drafts, folder=settings.pages, known=known
+    )
     report("history", 0, 1)
     trails: dict[str, history.Trail] = {}
     if repo is not None and head is not None:
@@ -103,7 +108,6 @@ def build_site(
         trails = post_trails(repo, head, settings, committed, cache_dir)
     report("history", 1, 1)
 
-    read_posts = content.ReadPosts(cache_dir, settings.zone)
     posts, scheduled = content.published_posts(
         inventory.sources, trails, settings, drafts=drafts, now=now.moment, future=future,
         read_posts=read_posts,

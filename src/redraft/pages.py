@@ -37,7 +37,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from functools import partial
 from pathlib import Path
 from typing import Any, Literal
@@ -60,7 +60,6 @@ from .diffs import (
     section_fingerprints,
 )
 from .errors import RedraftError
-from .history import Trail
 from .markdown import RENDERER_VERSION, BlockMemo, Rendered, render_blocks
 from .output import Writer
 from .site_files import SiteFiles
@@ -68,6 +67,8 @@ from .theme import Navigation
 from .views import Change, Pager, PostView, RevisionView, archive, json_ld, timeline
 
 RECENTLY_REVISED = 5
+# What names a post in its pages' fingerprint, besides its body and its trail.
+_POST_FIELDS = tuple(f.name for f in fields(Post) if f.name not in ("body", "trail"))
 # The default theme's archive shows each post's address, title and date only: a site whose own
 # theme replaces one of these templates has its archive written every build.
 _ARCHIVE_TEMPLATES = frozenset({"archive.html", "base.html", "_macros.html"})
@@ -792,10 +793,13 @@ class _PostPages:
             f"{r.commit.email}"
             for r in trail.revisions
         )
-        shown = replace(
-            post, body="" if post.blob else post.body, trail=Trail((), trail.unpaired_at)
-        )
-        return cache_key("post-pages", engine(), self.theme, self._settings, repr(shown), revisions)
+        # The post's other fields by value (its body by its blob when it has one).
+        shown = [getattr(post, name) for name in _POST_FIELDS]
+        body = "" if post.blob else post.body
+        return cache_key(
+            "post-pages", engine(), self.theme, self._settings, repr(shown), body,
+            repr(trail.unpaired_at), revisions,
+        )  # fmt: skip
 
     def write(self, post: Post, blobs: dict[str, bytes]) -> PostView:
         first_file = len(self.writer.written)
