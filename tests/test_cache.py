@@ -645,3 +645,17 @@ def test_posts_whose_text_is_read_later_reach_the_workers_whole(blog, tmp_path, 
     monkeypatch.setattr(redraft.pages, "POSTS_PER_WORKER", 2)
     blog.build()
     _equals_cold(blog, site, tmp_path)
+
+
+def test_templates_compiled_for_one_language_are_not_taken_for_another(blog, tmp_path):
+    """Fixed messages are translated when a template is compiled: a compiled template kept
+    for the next build is kept per language."""
+    _grow(blog, 3)
+    site = blog.build()
+    assert "Archive" in (site / "index.html").read_text()
+    settings = (blog.root / "pyproject.toml").read_text()
+    blog.write("pyproject.toml", settings + 'language = "de"\n')
+    blog.commit("Auf Deutsch", "2024-02-01T10:00:00+00:00")
+    blog.build()
+    assert "Archiv<" in (site / "index.html").read_text()
+    _equals_cold(blog, site, tmp_path)

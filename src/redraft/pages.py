@@ -401,7 +401,7 @@ def write_site(
     views = [view for view in written if not view.post.is_page]
     report("site pages", 0, 1)
     # The post pages' environment: base.html and the macros are compiled once for both.
-    env = _environment(settings, job.theme, templates, nav)
+    env = _environment(job)
     writer = Writer(update.staging, update.target, in_place=update.in_place)
     by_tag = _by_tag(views)
     site = {
@@ -728,7 +728,7 @@ class _PostPages:
     def __init__(self, job: _PostJob, made_before: Mapping[str, str] | None = None) -> None:
         self.settings = job.settings
         self._settings = job.settings_key
-        self.env = _environment(job.settings, job.theme, job.templates, job.nav)
+        self.env = _environment(job)
         self.repo: git.Repo | None = history.open_repo(job.settings.source) if job.head else None
         self.writer = Writer(job.folder, job.previous, in_place=job.in_place)
         self.cache = Cache(job.cache_path)
@@ -1116,18 +1116,19 @@ class _PostBlocks:
         self.parts: dict[str, tuple[str, ...] | None] = {}
 
 
-_ENVIRONMENTS: dict[tuple[Settings, str, Navigation], jinja2.Environment] = {}
+_ENVIRONMENTS: dict[tuple[Settings, str, Navigation, bool], jinja2.Environment] = {}
 
 
-def _environment(
-    settings: Settings, theme_fingerprint: str, templates: dict[str, bytes], nav: Navigation
-) -> jinja2.Environment:
+def _environment(job: _PostJob) -> jinja2.Environment:
     """The template environment, made once per process (per settings, theme and navigation):
-    a worker compiles each template once for all its batches, not once per batch."""
-    key = (settings, theme_fingerprint, nav)
+    a worker compiles each template once for all its batches, not once per batch. A build with
+    a cache takes templates compiled by earlier builds too; one without compiles its own."""
+    key = (job.settings, job.theme, job.nav, job.cache_path is not None)
     if key not in _ENVIRONMENTS:
         _ENVIRONMENTS.clear()  # one build's at a time
-        _ENVIRONMENTS[key] = theme.template_environment(settings, templates, nav)
+        _ENVIRONMENTS[key] = theme.template_environment(
+            job.settings, job.templates, job.nav, compiled=key[3]
+        )
     return _ENVIRONMENTS[key]
 
 
