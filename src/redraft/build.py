@@ -133,6 +133,8 @@ def build_site(
             head,
             cache_file,
             report,
+            # A preview leaves nothing behind but its cache (`redraft serve` cleans up after).
+            compiled=cache_file is not None and not drafts,
         )
     left_out = 0 if drafts else len(inventory.sources) - len(posts)
     if inputs and cache_file:

@@ -373,6 +373,8 @@ def write_site(
     head: str | None,
     cache_path: Path | None,
     report: Progress,
+    *,
+    compiled: bool = False,
 ) -> tuple[int, int]:
     """Write the site through `update`; returns the number of files of the site and of posts
     whose pages were kept unchanged from the previous site.
@@ -381,6 +383,7 @@ def write_site(
     exactly what they would be made from now; the record of this build is saved in the cache
     and named by the marker written last. `site_files`
     holds the site's own theme, read from the commit (or the working tree for a preview).
+    With `compiled`, templates compiled by earlier builds are taken (see theme._Compiled).
     """
     templates = site_files.templates()
     nav = navigation(posts, settings)
@@ -394,6 +397,7 @@ def write_site(
         theme.fingerprint(site_files.theme),
         templates,
         nav,
+        compiled,
     )
     cache = Cache(cache_path)
     written, records, post_files, made_from, reused = _write_posts(posts, job, previous, report)
@@ -586,6 +590,8 @@ class _PostJob:
     theme: str  # a hash of the theme's files: a changed template re-renders every post
     templates: dict[str, bytes]  # the site's own templates by name (small: no static files)
     nav: Navigation  # the pages in the site navigation, on every page
+    # Templates compiled by earlier builds are taken (and this build's kept): see theme._Compiled
+    compiled: bool = False
 
     @property
     def settings_key(self) -> str:
@@ -1121,9 +1127,8 @@ _ENVIRONMENTS: dict[tuple[Settings, str, Navigation, bool], jinja2.Environment] 
 
 def _environment(job: _PostJob) -> jinja2.Environment:
     """The template environment, made once per process (per settings, theme and navigation):
-    a worker compiles each template once for all its batches, not once per batch. A build with
-    a cache takes templates compiled by earlier builds too; one without compiles its own."""
-    key = (job.settings, job.theme, job.nav, job.cache_path is not None)
+    a worker compiles each template once for all its batches, not once per batch."""
+    key = (job.settings, job.theme, job.nav, job.compiled)
     if key not in _ENVIRONMENTS:
         _ENVIRONMENTS.clear()  # one build's at a time
         _ENVIRONMENTS[key] = theme.template_environment(
