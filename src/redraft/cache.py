@@ -66,6 +66,7 @@ class Cache:
         self._db = _open(path) if path is not None else None
         self._ahead: dict[str, str | None] = {}  # entries read ahead, None for missing ones
         self._records: dict[str, dict[str, Any]] = {}
+        self._site_pages: dict[str, dict[str, PageRecord]] = {}
 
     def prefetch(self, keys: Iterable[str]) -> None:
         """Read these entries ahead, a few queries for all: a rebuild looks up one render per
@@ -154,7 +155,13 @@ class Cache:
 
     def site_pages(self, build: str) -> dict[str, PageRecord]:
         """What build `build` wrote for each post: its pages' fingerprint and files, by the
-        post's address. Only a record whose files all stay inside the site is returned."""
+        post's address. Only a record whose files all stay inside the site is returned.
+        Checked once per build (`site_files` reads them too)."""
+        if build not in self._site_pages:
+            self._site_pages[build] = self._checked_site_pages(build)
+        return self._site_pages[build]
+
+    def _checked_site_pages(self, build: str) -> dict[str, PageRecord]:
         value = self._get("site-pages:" + build).get("posts")
         if not isinstance(value, dict):
             return {}
