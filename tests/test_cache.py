@@ -502,3 +502,160 @@ def test_a_new_revision_does_not_split_the_cached_ones_into_sections_again(
     assert split == [], "every render, the new one too, came with its fingerprints"
     monkeypatch.undo()
     _equals_cold(blog, site, tmp_path)
+
+
+def _living(blog, revisions: int) -> None:
+    for n in range(revisions):
+        # The first paragraph, the summary in every snapshot's head, stays.
+        blog.write("posts/living.md", f"# Living\n\nA summary.\n\n## One\n\nText {n}.\n")
+        blog.commit(f"Revision {n}", f"2024-01-{n + 1:02d}T10:00:00+00:00")
+
+
+def test_a_new_revision_reads_and_renders_only_the_texts_it_changed(blog, tmp_path, monkeypatch):
+    """A living document's rebuild takes each old revision's word count, section
+    fingerprints, diff and feed entry from the cache: git is asked for the new text and the
+    one before it (its diff and its snapshot's neighbour), and one diff is rendered for the
+    feed."""
+    from redraft import pages, theme
+
+    _living(blog, 5)
+    site = blog.build()
+    parsed: list[str] = []
+    real_parse = pages.parse_revision
+    monkeypatch.setattr(
+        pages, "parse_revision", lambda blob, *a: parsed.append(blob) or real_parse(blob, *a)
+    )
+    made: list[str] = []
+    real_render = theme.render_page
+    monkeypatch.setattr(
+        theme,
+        "render_page",
+        lambda env, name, **c: made.append(name) or real_render(env, name, **c),
+    )
+    blog.write("posts/living.md", "# Living\n\nA summary.\n\n## One\n\nText 5.\n")
+    blog.commit("Revision 5", "2024-02-01T10:00:00+00:00")
+    blog.build()
+    blob = blog.git("rev-parse", "HEAD:posts/living.md").strip()
+    old = blog.git("rev-parse", "HEAD~:posts/living.md").strip()
+    assert sorted(parsed) == sorted([blob, old])
+    assert made.count("diff.html") == 1  # the new revision's feed entry; the others are kept
+    monkeypatch.undo()
+    _equals_cold(blog, site, tmp_path)
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["rename", "delete", "settings", "theme", "title"],
+)
+def test_kept_revision_pieces_follow_every_kind_of_change(blog, tmp_path, change):
+    """Word counts, diffs and feed entries kept by their inputs: a rebuild after any change
+    to what they show equals a cold build."""
+    _living(blog, 4)
+    blog.write("posts/other.md", "# Other\n\nSomething else.\n")
+    blog.commit("Add other", "2024-01-20T10:00:00+00:00")
+    site = blog.build()
+    if change == "rename":
+        blog.git("mv", "posts/living.md", "posts/moved.md")
+    elif change == "delete":
+        blog.git("rm", "-q", "posts/other.md")
+    elif change == "settings":
+        settings = (blog.root / "pyproject.toml").read_text()
+        blog.write("pyproject.toml", settings.replace("example.org/", "example.org/blog/"))
+    elif change == "theme":
+        blog.write("theme/templates/diff.html", "<p>changed: {{ item.diff.added }} words</p>\n")
+    else:
+        blog.write("posts/living.md", "# Lively\n\nA summary.\n\n## One\n\nText 3.\n")
+    blog.commit(f"A {change}", "2024-02-01T10:00:00+00:00")
+    blog.build()
+    _equals_cold(blog, site, tmp_path)
+
+
+def test_the_archive_is_kept_while_its_posts_keep_their_titles_and_dates(blog, tmp_path):
+    _grow(blog, 6)
+    site = blog.build()
+    _age(site)
+    blog.write("posts/p0.md", "# Post 0\n\nOne more revision.\n")
+    blog.commit("Revise p0 once more", "2024-02-01T10:00:00+00:00")
+    blog.build()
+    assert "archive/index.html" not in _rewritten(site)
+    _equals_cold(blog, site, tmp_path)
+    blog.write("posts/p1.md", "# Post one\n\nRetitled.\n")
+    blog.commit("Retitle p1", "2024-02-02T10:00:00+00:00")
+    blog.build()
+    assert "Post one" in (site / "archive/index.html").read_text()
+    _equals_cold(blog, site, tmp_path)
+
+
+def test_a_theme_of_its_own_has_its_archive_written_every_build(blog, tmp_path):
+    _grow(blog, 3)
+    blog.write(
+        "theme/templates/archive.html", "<p>{{ views | length }} posts at {{ commit }}</p>\n"
+    )
+    blog.commit("An archive of its own", "2024-01-10T10:00:00+00:00")
+    site = blog.build()
+    blog.write("posts/p0.md", "# Post 0\n\nOne more revision.\n")
+    blog.commit("Revise p0 once more", "2024-02-01T10:00:00+00:00")
+    blog.build()
+    head = blog.git("rev-parse", "HEAD").strip()
+    assert head in (site / "archive/index.html").read_text()
+    _equals_cold(blog, site, tmp_path)
+
+
+def test_a_rebuild_reads_from_git_only_the_texts_of_posts_it_renders(blog, tmp_path, monkeypatch):
+    """A post whose front matter the cache knows by its blob is not read again while its
+    render is in the cache too."""
+    from redraft import history
+
+    _grow(blog, 6)
+    site = blog.build()
+    asked: list[str] = []
+    read_blobs, read_blob = history.read_blobs, history.read_blob
+
+    def counted(repo, blobs):
+        blobs = list(blobs)
+        asked.extend(blobs)
+        return read_blobs(repo, blobs)
+
+    monkeypatch.setattr(history, "read_blobs", counted)
+    monkeypatch.setattr(
+        history, "read_blob", lambda repo, blob: asked.append(blob) or read_blob(repo, blob)
+    )
+    blog.write("posts/p0.md", "# Post 0\n\nOne more revision.\n")
+    blog.commit("Revise p0 once more", "2024-02-01T10:00:00+00:00")
+    blog.build()
+    kept = {blog.git("rev-parse", f"HEAD:posts/{name}.md").strip() for name in ("p1", "p2")}
+    assert blog.git("rev-parse", "HEAD:posts/p0.md").strip() in asked
+    assert not kept & set(asked)
+    monkeypatch.undo()
+    _equals_cold(blog, site, tmp_path)
+
+
+def test_posts_whose_text_is_read_later_reach_the_workers_whole(blog, tmp_path, monkeypatch):
+    """A theme change renders every post's pages again on the workers: a post whose body was
+    not read yet is sent with it."""
+    import redraft.pages
+
+    _grow(blog, 6)
+    for n in range(4):
+        blog.write(f"posts/extra{n}.md", f"# Extra {n}\n\nA post of its own.\n")
+    blog.commit("Add extras", "2024-01-20T10:00:00+00:00")
+    site = blog.build()
+    blog.write("theme/templates/diff.html", "<p>changed: {{ item.diff.added }} words</p>\n")
+    blog.commit("A theme of its own", "2024-02-01T10:00:00+00:00")
+    monkeypatch.setattr(redraft.pages, "POSTS_PER_WORKER", 2)
+    blog.build()
+    _equals_cold(blog, site, tmp_path)
+
+
+def test_templates_compiled_for_one_language_are_not_taken_for_another(blog, tmp_path):
+    """Fixed messages are translated when a template is compiled: a compiled template kept
+    for the next build is kept per language."""
+    _grow(blog, 3)
+    site = blog.build()
+    assert "Archive" in (site / "index.html").read_text()
+    settings = (blog.root / "pyproject.toml").read_text()
+    blog.write("pyproject.toml", settings + 'language = "de"\n')
+    blog.commit("Auf Deutsch", "2024-02-01T10:00:00+00:00")
+    blog.build()
+    assert "Archiv<" in (site / "index.html").read_text()
+    _equals_cold(blog, site, tmp_path)

@@ -66,6 +66,7 @@ class Cache:
         self._db = _open(path) if path is not None else None
         self._ahead: dict[str, str | None] = {}  # entries read ahead, None for missing ones
         self._records: dict[str, dict[str, Any]] = {}
+        self._site_pages: dict[str, dict[str, PageRecord]] = {}
 
     def prefetch(self, keys: Iterable[str]) -> None:
         """Read these entries ahead, a few queries for all: a rebuild looks up one render per
@@ -102,6 +103,45 @@ class Cache:
         except (TypeError, ValueError):
             return None
 
+    def known(self, keys: Iterable[str]) -> set[str]:
+        """Which of these entries the cache holds, by key alone (their values are not read): a
+        rebuild reads a text from git only when something made from it is missing."""
+        wanted = list(keys)
+        found = {key for key in wanted if key in self.new}
+        if self._db is None:
+            return found
+        for at in range(0, len(wanted), _KEYS_PER_QUERY):
+            chunk = wanted[at : at + _KEYS_PER_QUERY]
+            query = f"SELECT key FROM entries WHERE key IN ({','.join('?' * len(chunk))})"
+            try:
+                found.update(key for (key,) in self._db.execute(query, chunk).fetchall())
+            except sqlite3.Error:
+                return found
+        return found
+
+    def render_head(self, key: str) -> tuple[int, tuple[tuple[str, str], ...]] | None:
+        """A render's word count and section fingerprints, saved apart from its HTML: a living
+        document's history needs them for hundreds of revisions, and not their pages."""
+        try:
+            words, sections = json.loads(self._raw("head:" + key) or "null")
+            return int(words), tuple((_text(a), _text(b)) for a, b in sections)
+        except (TypeError, ValueError):
+            return None
+
+    def put_head(self, key: str, words: int, sections: tuple[tuple[str, str], ...]) -> None:
+        if self.path is not None:
+            self.new["head:" + key] = json.dumps([words, sections], ensure_ascii=False)
+
+    def text(self, key: str) -> str | None:
+        """A piece of a page made once and kept as it is (see `put_text`)."""
+        return self._raw("text:" + key)
+
+    def put_text(self, key: str, value: str) -> None:
+        """Keep a piece of a page, such as one revision's entry in a post's feed, so a page
+        listing hundreds of them makes only the new ones."""
+        if self.path is not None:
+            self.new["text:" + key] = value
+
     def diff(self, key: str) -> WordDiff | None:
         value = self._get(key)
         try:
@@ -115,7 +155,13 @@ class Cache:
 
     def site_pages(self, build: str) -> dict[str, PageRecord]:
         """What build `build` wrote for each post: its pages' fingerprint and files, by the
-        post's address. Only a record whose files all stay inside the site is returned."""
+        post's address. Only a record whose files all stay inside the site is returned.
+        Checked once per build (`site_files` reads them too)."""
+        if build not in self._site_pages:
+            self._site_pages[build] = self._checked_site_pages(build)
+        return self._site_pages[build]
+
+    def _checked_site_pages(self, build: str) -> dict[str, PageRecord]:
         value = self._get("site-pages:" + build).get("posts")
         if not isinstance(value, dict):
             return {}
@@ -180,6 +226,7 @@ class Cache:
             small: list[object] = [value.toc, value.first_paragraph, value.words]
             if value.sections is not None:
                 small.append(value.sections)
+                self.put_head(key, value.words, value.sections)
             self.new[key] = json.dumps(small, ensure_ascii=False) + "\n" + value.html
             return
         data = asdict(value)

@@ -14,7 +14,8 @@ import posixpath
 import re
 import reprlib
 from collections.abc import Callable, Iterable, KeysView
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
+from functools import partial
 from pathlib import Path, PurePosixPath
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -56,6 +57,25 @@ class Source:
     data: bytes
     blob: str = ""
     status: str = COMMITTED
+
+
+class _SourceReadLater(Source):
+    """A committed post whose bytes are read from git when first asked for: a rebuild knows
+    most posts' front matter by their blob ids (see `ReadPosts`) and renders few of them."""
+
+    def __init__(self, path: str, blob: str, read: Callable[[], bytes]) -> None:
+        for name, value in (("path", path), ("blob", blob), ("status", COMMITTED), ("_read", read)):
+            object.__setattr__(self, name, value)
+
+    def __getattr__(self, name: str) -> Any:
+        if name != "data":  # the one field without a class default: see Source
+            raise AttributeError(name)
+        data = self._read()
+        object.__setattr__(self, "data", data)
+        return data
+
+    def __reduce__(self) -> tuple[type[Source], tuple[str, bytes, str, str]]:
+        return Source, (self.path, self.data, self.blob, self.status)
 
 
 @dataclass(frozen=True)
@@ -113,10 +133,12 @@ def read_inventory(
     *,
     drafts: bool,
     folder: str | None = None,
+    known: Callable[[str, str], bool] | None = None,
 ) -> Inventory:
     """Posts and assets from the HEAD tree, or from the working tree when `drafts` is set: the
     posts as the `posts` and `exclude` settings choose them, or every file under `folder` (the
-    standalone pages)."""
+    standalone pages). A post whose text is `known` (by blob id and path) is read from git only
+    when asked for; the others are read together, in one go."""
     folders, chosen, excluded = _choice(settings, folder)
     committed = _committed_files(repo, head, folders) if repo is not None and head else {}
     untracked, modified = _uncommitted(repo, committed.keys(), settings, folders, drafts=drafts)
@@ -125,9 +147,15 @@ def read_inventory(
     untracked &= selected
     modified &= selected
 
-    contents = history.read_blobs(repo, committed.values()) if repo and committed else {}
+    later = {p for p, b in committed.items() if known and p.endswith(".md") and known(b, p)}
+    now = [blob for path, blob in committed.items() if path not in later]
+    contents = history.read_blobs(repo, now) if repo and now else {}
     files: dict[str, Source] = {
-        path: Source(path, _unpointed(repo, path, contents[blob]), blob)
+        path: (
+            _SourceReadLater(path, blob, partial(_read_committed, repo, path, blob))
+            if path in later
+            else Source(path, _unpointed(repo, path, contents[blob]), blob)
+        )
         for path, blob in committed.items()
     }
     if drafts:
@@ -149,6 +177,11 @@ def read_inventory(
         untracked=sorted(p for p in untracked if p.endswith(".md")),
         modified=sorted(p for p in modified if p.endswith(".md") and p in committed),
     )
+
+
+def _read_committed(repo: git.Repo | None, path: str, blob: str) -> bytes:
+    assert repo is not None  # a committed file comes from a repository
+    return _unpointed(repo, path, history.read_blob(repo, blob))
 
 
 _LFS_POINTER = re.compile(
@@ -483,15 +516,55 @@ def _post(
     source: Source, text: str, front: _Front, trail: Trail | None, now: dt.datetime | None
 ) -> Post:
     """The post of `source`: what its text says, dated by its trail where the text does not."""
-    trail = trail or Trail(())
+    return _dated_post(source, front, trail, now, _body(text, front))
+
+
+def _body(text: str, front: _Front) -> str:
+    """The Markdown of a post's text without its front matter and the heading taken as title."""
     body = text[front.body_at :]
     if front.heading:
         start, end = front.heading
         body = body[:start] + body[end:]
+    return body
+
+
+class _PostReadLater(Post):
+    """A post whose body is cut from its text when first asked for (see `_SourceReadLater`):
+    a rebuild needs the body only of a post whose render is not in the cache."""
+
+    def __getattr__(self, name: str) -> Any:
+        if name != "body":  # the one field `_post_read_later` leaves unset
+            raise AttributeError(name)
+        body = self._body()
+        object.__setattr__(self, "body", body)
+        return body
+
+    def __reduce__(self) -> tuple[type[Post], tuple[object, ...]]:
+        return Post, tuple(getattr(self, f.name) for f in fields(Post))
+
+
+def _post_read_later(
+    source: Source, front: _Front, trail: Trail | None, now: dt.datetime | None
+) -> Post:
+    later = _dated_post(source, front, trail, now, "", kind=_PostReadLater)
+    object.__delattr__(later, "body")
+    object.__setattr__(later, "_body", lambda: _body(_text_of(source), front))
+    return later
+
+
+def _dated_post(
+    source: Source,
+    front: _Front,
+    trail: Trail | None,
+    now: dt.datetime | None,
+    body: str,
+    kind: type[Post] = Post,
+) -> Post:
+    trail = trail or Trail(())
     date, changed = front.date, front.changed
     published = date or trail.published
     updated = changed or trail.updated
-    return Post(
+    return kind(
         source=source.path,
         url=urls.post(source.path),
         title=front.title,
@@ -535,7 +608,11 @@ class ReadPosts:
         if front is None:
             return self._read(source, key, trail, now)
         self._used[key] = front
-        return _post(source, _text_of(source), front, trail, now)
+        return _post_read_later(source, front, trail, now)
+
+    def knows(self, blob: str, path: str) -> bool:
+        """Whether a build read the text `blob` at `path` without a problem."""
+        return f"{blob} {path}" in self._saved
 
     def known(self, source: Source, *, now: dt.datetime | None) -> Post | None:
         """The post without its trail when a build read its text without a problem, else None

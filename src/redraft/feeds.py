@@ -10,7 +10,7 @@ import datetime as dt
 import html
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
@@ -39,7 +39,7 @@ def revision_id(view: PostView, sha: str) -> str:
     return uuid.uuid5(_NAMESPACE, f"{post_id(view)}:{sha}").urn
 
 
-def site_feed(views: Sequence[PostView], settings: Settings, bodies: dict[str, str]) -> bytes:
+def site_feed(views: Sequence[PostView], settings: Settings, bodies: Mapping[str, str]) -> bytes:
     """The site's Atom feed: one entry per post, newest first."""
     feed = _feed(
         settings,
@@ -54,7 +54,7 @@ def site_feed(views: Sequence[PostView], settings: Settings, bodies: dict[str, s
 
 
 def tag_feed(
-    tag: str, views: Sequence[PostView], settings: Settings, bodies: dict[str, str]
+    tag: str, views: Sequence[PostView], settings: Settings, bodies: Mapping[str, str]
 ) -> bytes:
     """The Atom feed of one tag: one entry per post with the tag, newest first."""
     feed = _feed(
@@ -68,7 +68,7 @@ def tag_feed(
 
 
 def _post_entries(
-    feed: FeedGenerator, views: Sequence[PostView], settings: Settings, bodies: dict[str, str]
+    feed: FeedGenerator, views: Sequence[PostView], settings: Settings, bodies: Mapping[str, str]
 ) -> bytes:
     """The feed with the newest `feed_limit` posts (all for 0), each with its whole body, or
     only its summary with `feed_content = "summary"`."""
@@ -94,7 +94,8 @@ def _post_entries(
 
 
 def revision_feed(view: PostView, settings: Settings, changes: dict[str, str]) -> bytes:
-    """A post's own feed: one entry per non-minor revision, its content what changed."""
+    """A post's own feed: one entry per non-minor revision, its content what changed (as
+    `changes` gives it by commit, links already absolute: see `absolute_links`)."""
     post = view.post
     feed = _feed(
         settings,
@@ -115,8 +116,7 @@ def revision_feed(view: PostView, settings: Settings, changes: dict[str, str]) -
         entry.published(revision.date)
         entry.updated(revision.date)
         entry.author({"name": revision.commit.author})
-        page = urls.absolute(settings.base_url, item.url)
-        entry.content(absolute_links(changes[revision.commit.sha], page), type="html")
+        entry.content(changes[revision.commit.sha], type="html")
     return bytes(feed.atom_str(pretty=True))
 
 

@@ -24,6 +24,7 @@ nothing they show has changed.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import multiprocessing
 import os
@@ -36,7 +37,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from functools import partial
 from pathlib import Path
 from typing import Any, Literal
@@ -45,6 +46,7 @@ import git
 import jinja2
 
 from . import feeds, history, output, theme, trails, urls
+from ._text import CONTROL_CHARACTERS
 from ._version import __version__
 from .cache import Cache, PageRecord, SiteBuilt, cache_key
 from .config import Settings
@@ -58,7 +60,6 @@ from .diffs import (
     section_fingerprints,
 )
 from .errors import RedraftError
-from .history import Trail
 from .markdown import RENDERER_VERSION, BlockMemo, Rendered, render_blocks
 from .output import Writer
 from .site_files import SiteFiles
@@ -66,6 +67,11 @@ from .theme import Navigation
 from .views import Change, Pager, PostView, RevisionView, archive, json_ld, timeline
 
 RECENTLY_REVISED = 5
+# What names a post in its pages' fingerprint, besides its body and its trail.
+_POST_FIELDS = tuple(f.name for f in fields(Post) if f.name not in ("body", "trail"))
+# The default theme's archive shows each post's address, title and date only: a site whose own
+# theme replaces one of these templates has its archive written every build.
+_ARCHIVE_TEMPLATES = frozenset({"archive.html", "base.html", "_macros.html"})
 CHANGES_PER_PAGE = 50
 # A `##` heading as the renderer writes it, up to its end tag: section dates go after it.
 _SECTION_END = re.compile(r'<h2 id="([^"]+)">.*?</h2>\n?', re.DOTALL)
@@ -367,6 +373,8 @@ def write_site(
     head: str | None,
     cache_path: Path | None,
     report: Progress,
+    *,
+    compiled: bool = False,
 ) -> tuple[int, int]:
     """Write the site through `update`; returns the number of files of the site and of posts
     whose pages were kept unchanged from the previous site.
@@ -375,6 +383,7 @@ def write_site(
     exactly what they would be made from now; the record of this build is saved in the cache
     and named by the marker written last. `site_files`
     holds the site's own theme, read from the commit (or the working tree for a preview).
+    With `compiled`, templates compiled by earlier builds are taken (see theme._Compiled).
     """
     templates = site_files.templates()
     nav = navigation(posts, settings)
@@ -388,6 +397,7 @@ def write_site(
         theme.fingerprint(site_files.theme),
         templates,
         nav,
+        compiled,
     )
     cache = Cache(cache_path)
     written, records, post_files, made_from, reused = _write_posts(posts, job, previous, report)
@@ -395,7 +405,7 @@ def write_site(
     views = [view for view in written if not view.post.is_page]
     report("site pages", 0, 1)
     # The post pages' environment: base.html and the macros are compiled once for both.
-    env = _environment(settings, job.theme, templates, nav)
+    env = _environment(job)
     writer = Writer(update.staging, update.target, in_place=update.in_place)
     by_tag = _by_tag(views)
     site = {
@@ -410,6 +420,16 @@ def write_site(
         if not entry.when(site):
             continue
         for address, page in _pages(entry, (), site):
+            if entry.name == "archive" and not _ARCHIVE_TEMPLATES & templates.keys():
+                # The archive leaves out the HEAD commit too, and is kept while the posts it
+                # lists keep their addresses, titles and dates: an edit does not change it.
+                shown = (f"{v.url}\0{v.post.title}\0{v.post.published}" for v in views)
+                key = cache_key(entry.name, *common, job.settings_key, *shown)
+                context = {**page, "commit": None, "canonical": address}
+                _write_page_unless_kept(
+                    keeper, env, entry, address, context, key, previous.made_from, made_from
+                )
+                continue
             if not entry.paged or page["pager"].number == 1:
                 writer.write(address, entry.make(env, {**page, "canonical": address}))
                 continue
@@ -500,11 +520,28 @@ def _site_context(
         "tags": [(tag, urls.tag(tag), len(tagged)) for tag, tagged in tags.items()],
         "latest": max((v.post.updated for v in views if v.post.updated), default=None),
         "archive": archive(views, settings.zone),
-        "bodies": {view.url: view.rendered.html for view in views},
+        "bodies": _Bodies(views),
         "settings": settings,
         "commit": head,
         "changes": recent_changes(views),
     }
+
+
+class _Bodies(Mapping[str, str]):
+    """Each post's HTML by its address, read when a feed asks for it: a kept post's render is
+    read from the cache only if a page shows it."""
+
+    def __init__(self, views: list[PostView]) -> None:
+        self._views = {view.url: view for view in views}
+
+    def __getitem__(self, url: str) -> str:
+        return self._views[url].rendered.html
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._views)
+
+    def __len__(self) -> int:
+        return len(self._views)
 
 
 def recent_changes(views: list[PostView]) -> list[Change]:
@@ -553,6 +590,13 @@ class _PostJob:
     theme: str  # a hash of the theme's files: a changed template re-renders every post
     templates: dict[str, bytes]  # the site's own templates by name (small: no static files)
     nav: Navigation  # the pages in the site navigation, on every page
+    # Templates compiled by earlier builds are taken (and this build's kept): see theme._Compiled
+    compiled: bool = False
+
+    @property
+    def settings_key(self) -> str:
+        """The settings and navigation as a page's key names them (not where the blog is)."""
+        return repr(replace(self.settings, source=Path("."))) + repr(self.nav)
 
 
 @dataclass(frozen=True)
@@ -583,9 +627,6 @@ def _write_posts(
     """
     keeper = _PostPages(job, previous.made_from)
     report("posts", 0, len(posts))
-    keeper.cache.prefetch(
-        keeper._render_key(p) for p in posts if p.blob and p.url in previous.records
-    )
     kept = {p.url: v for p in posts if (v := keeper.reuse(p, previous.records.get(p.url)))}
     report("posts", len(kept), len(posts))
     fresh = [post for post in posts if post.url not in kept]
@@ -692,8 +733,8 @@ class _PostPages:
 
     def __init__(self, job: _PostJob, made_before: Mapping[str, str] | None = None) -> None:
         self.settings = job.settings
-        self._settings = repr(replace(job.settings, source=Path("."))) + repr(job.nav)
-        self.env = _environment(job.settings, job.theme, job.templates, job.nav)
+        self._settings = job.settings_key
+        self.env = _environment(job)
         self.repo: git.Repo | None = history.open_repo(job.settings.source) if job.head else None
         self.writer = Writer(job.folder, job.previous, in_place=job.in_place)
         self.cache = Cache(job.cache_path)
@@ -706,10 +747,21 @@ class _PostPages:
         self._blocks = _PostBlocks("")
 
     def read_ahead(self, posts: list[Post]) -> dict[str, bytes]:
-        """Every blob the posts' histories need, in one read."""
+        """The blobs the posts' histories will read, in one read: those of revisions whose
+        render or diff is not in the cache (any other is read when a page needs it)."""
         if self.repo is None:
             return {}
-        wanted = {blob for post in posts for blob in history.trail_blobs(post.trail)}
+        steps = [(post.source, r) for post in posts for r in post.trail.revisions if _has_text(r)]
+        keys = {
+            (self._render_key(source, r.blob), self._diff_key(source, r)): r for source, r in steps
+        }
+        known = self.cache.known(key for pair in keys for key in pair)
+        wanted = set()
+        for (render, diff), revision in keys.items():
+            if render not in known:
+                wanted.add(revision.blob)
+            if diff not in known and revision.kind != "added":
+                wanted.update(b for b in (revision.blob, revision.old_blob) if b)
         return history.read_blobs(self.repo, wanted)
 
     def reuse(self, post: Post, made_before: PageRecord | None) -> PostView | None:
@@ -726,7 +778,10 @@ class _PostPages:
         )
         revisions = [self._revision_view(post, r, None, 0) for r in post.trail.revisions]
         return PostView(
-            post, self.render(post), tuple(revisions[::-1]), _former_urls(post, self.settings.pages)
+            post,
+            _RenderedWhenRead(partial(self.render, post)),
+            tuple(revisions[::-1]),
+            _former_urls(post, self.settings.pages),
         )
 
     def _fingerprint(self, post: Post) -> str:
@@ -744,14 +799,17 @@ class _PostPages:
             f"{r.commit.email}"
             for r in trail.revisions
         )
-        shown = replace(
-            post, body="" if post.blob else post.body, trail=Trail((), trail.unpaired_at)
-        )
-        return cache_key("post-pages", engine(), self.theme, self._settings, repr(shown), revisions)
+        # The post's other fields by value (its body by its blob when it has one).
+        shown = [getattr(post, name) for name in _POST_FIELDS]
+        body = "" if post.blob else post.body
+        return cache_key(
+            "post-pages", engine(), self.theme, self._settings, repr(shown), body,
+            repr(trail.unpaired_at), revisions,
+        )  # fmt: skip
 
     def write(self, post: Post, blobs: dict[str, bytes]) -> PostView:
         first_file = len(self.writer.written)
-        revisions, snapshots, changes, sections = self._revisions(post, blobs)
+        revisions, texts, changes, sections = self._revisions(post, blobs)
         view = PostView(
             post, self.render(post), tuple(revisions), _former_urls(post, self.settings.pages)
         )
@@ -772,7 +830,7 @@ class _PostPages:
             "body": self._dated_sections(view, sections) if view.living else view.rendered.html,
         }
         _write(self.writer, self.env, "post", (post.url,), context)
-        self._write_snapshots(view, snapshots)
+        self._write_snapshots(view, texts)
         self._renders.clear()
         self.records[post.url] = (self._fingerprint(post), self.writer.written[first_file:])
         slim = tuple(replace(r, diff=None) for r in revisions)
@@ -788,7 +846,7 @@ class _PostPages:
         if memo_key in self._renders:
             return self._renders[memo_key]
         settings = self.settings
-        key = self._render_key(post)
+        key = self._render_key(post.source, post.blob)
         rendered = self.cache.rendered(key) if post.blob else None
         if rendered is None:
             if self._blocks.source != post.source:
@@ -817,14 +875,15 @@ class _PostPages:
         self._renders[memo_key] = rendered
         return rendered
 
-    def _render_key(self, post: Post) -> str:
-        """The cache key of a post's render: its blob and all that changes its HTML."""
+    def _render_key(self, source: str, blob: str) -> str:
+        """The cache key of the render of a post's text: its blob, its path and all that changes
+        its HTML."""
         settings = self.settings
         return cache_key(
             "render",
             RENDERER_VERSION,
-            post.blob,
-            post.source,
+            blob,
+            source,
             settings.base_path,
             settings.raw_html,
             settings.pages,
@@ -832,58 +891,84 @@ class _PostPages:
 
     def _revisions(
         self, post: Post, blobs: dict[str, bytes]
-    ) -> tuple[list[RevisionView], dict[str, Post], dict[str, str], dict[str, RevisionView]]:
-        """History lines newest first, the snapshot posts by commit, each diff as HTML, and the
-        revision that last changed each `##` section (by heading id)."""
+    ) -> tuple[list[RevisionView], _Texts, dict[str, str], dict[str, RevisionView]]:
+        """History lines newest first, the post's texts (each snapshot's by its blob), each
+        revision's feed entry content, and the revision that last changed each `##` section
+        (by heading id).
+
+        A text is read from git and parsed only when something made from it is not in the
+        cache: a living document's rebuild needs the HTML of none of its old revisions, only
+        their word counts, section fingerprints and diffs."""
         items: list[RevisionView] = []
-        snapshots: dict[str, Post] = {}
         changes: dict[str, str] = {}
         sections: dict[str, RevisionView] = {}
         previous: dict[str, str] = {}
+        texts = _Texts(self.repo, post.source, self.settings.zone, blobs)
         if self.repo is None:  # a preview outside a repository: no post has a trail
-            return items, snapshots, changes, sections
-        parsed: dict[str, Post] = {}
-
-        def parse(blob: str, text: str) -> Post:
-            """Each text once: it is the new side of one diff and the old side of the next."""
-            if blob not in parsed:
-                parsed[blob] = parse_revision(blob, text, post.source, self.settings.zone)
-            return parsed[blob]
-
-        for revision, before, after in history.revision_texts(self.repo, post.trail, blobs):
-            diff, words = None, 0
-            if after is not None:
-                snapshot = parse(revision.blob, after)
-                earlier = parse(revision.old_blob, before) if revision.old_blob else None
-                snapshots[revision.commit.sha] = snapshot
+            return items, texts, changes, sections
+        for revision in post.trail.revisions:
+            diff: WordDiff | None = None
+            words = 0
+            if _has_text(revision):
+                words, fingerprints = self._head(post.source, revision.blob, texts)
                 diff = (
-                    self._first_version(snapshot)
+                    # A first version's blocks are not marked word by word (over half of a cold
+                    # build's diff work went there): the history page gives its word count,
+                    # its snapshot and feed entry show the text itself.
+                    WordDiff((), words, 0)
                     if revision.kind == "added"
-                    else self._diff(earlier, snapshot)
+                    else self._diff(post.source, revision, texts)
                 )
-                # Rendered now (and kept in the memo for its page): its word count comes with it.
-                words = self.render(snapshot).words
             item = self._revision_view(post, revision, diff, words)
-            if after is not None:
-                rendered = self.render(snapshot)
-                fingerprints = (
-                    section_fingerprints(rendered.html)
-                    if rendered.sections is None
-                    else dict(rendered.sections)
-                )
+            if _has_text(revision):
                 if not revision.minor:  # a minor fix does not make a section new
                     changed = {s for s, h in fingerprints.items() if previous.get(s) != h}
                     sections.update(dict.fromkeys(changed, item))
                 previous = fingerprints
-            if diff and revision.kind == "added":
-                # A feed entry for a first version shows the post, not a diff of nothing.
-                changes[revision.commit.sha] = self.render(snapshot).html
-            elif diff:
-                changes[revision.commit.sha] = theme.render_page(
-                    self.env, "diff.html", item=item, feed=True, commit=None
-                )
+                changes[revision.commit.sha] = self._feed_entry(post, item, texts)
             items.append(item)
-        return items[::-1], snapshots, changes, sections
+        return items[::-1], texts, changes, sections
+
+    def _head(self, source: str, blob: str, texts: _Texts) -> tuple[int, dict[str, str]]:
+        """A text's word count and section fingerprints, without its HTML when the cache has
+        them."""
+        key = self._render_key(source, blob)
+        head = self.cache.render_head(key)
+        if head is not None:
+            return head[0], dict(head[1])
+        rendered = self.render(texts.post(blob))
+        sections = (
+            rendered.sections
+            if rendered.sections is not None
+            else tuple(section_fingerprints(rendered.html).items())
+        )
+        self.cache.put_head(key, rendered.words, sections)
+        return rendered.words, dict(sections)
+
+    def _feed_entry(self, post: Post, item: RevisionView, texts: _Texts) -> str:
+        """What the post's feed says of one revision, its links absolute: for a first version
+        the post as it was (not a diff of nothing), else the diff. Kept in the cache by what
+        it is made from, so a feed of hundreds of revisions renders only its new ones."""
+        revision = item.revision
+        added = revision.kind == "added"
+        made_from = (
+            self._render_key(post.source, revision.blob)
+            if added
+            else self._diff_key(post.source, revision)
+        )
+        key = cache_key("feed-entry", self.theme, engine(), self._settings, item.url, made_from)
+        kept = self.cache.text(key)
+        if kept is not None:
+            return kept
+        content = (
+            self.render(texts.post(revision.blob)).html
+            if added
+            else theme.render_page(self.env, "diff.html", item=item, feed=True, commit=None)
+        )
+        page = urls.absolute(self.settings.base_url, item.url)
+        entry = feeds.absolute_links(content, page)
+        self.cache.put_text(key, entry)
+        return entry
 
     def _dated_sections(self, view: PostView, sections: dict[str, RevisionView]) -> str:
         """The post's HTML with, under each `##` heading, when its words last changed."""
@@ -912,12 +997,22 @@ class _PostPages:
             words=words,
         )
 
-    def _diff(self, before: Post | None, after: Post) -> WordDiff:
-        """What changed from `before` (None: nothing) to `after`, as the page shows it."""
-        notes = front_matter_notes(before, after) if before else ()
-        key = cache_key("diff", DIFF_VERSION, self._html_key(before), self._html_key(after), *notes)
+    def _diff_key(self, source: str, revision: history.Revision) -> str:
+        """The cache key of what a revision changed: its two texts' renders (their blobs, the
+        path and the settings that change the HTML), and what decides its front matter notes:
+        the engine reading them and the zone their dates are shown in."""
+        before = self._render_key(source, revision.old_blob) if revision.old_blob else ""
+        after = self._render_key(source, revision.blob)
+        return cache_key("diff", DIFF_VERSION, __version__, self.settings.zone, before, after)
+
+    def _diff(self, source: str, revision: history.Revision, texts: _Texts) -> WordDiff:
+        """What a revision changed, as the page shows it."""
+        key = self._diff_key(source, revision)
         diff = self.cache.diff(key)
         if diff is None:
+            before = texts.post(revision.old_blob) if revision.old_blob else None
+            after = texts.post(revision.blob)
+            notes = front_matter_notes(before, after) if before else ()
             old_html = self.render(before).html if before else ""
             new_html = self.render(after).html
             splitter, parts = self._blocks.splitter, self._blocks.parts
@@ -930,39 +1025,25 @@ class _PostPages:
             self.cache.put(key, diff)
         return diff
 
-    def _first_version(self, post: Post) -> WordDiff:
-        """What a post's first version changed: every word, added. Its blocks are not marked
-        word by word (over half of a cold build's diff work went there): the history page gives
-        a first version's word count, its snapshot and the feed show the text itself."""
-        return WordDiff((), self.render(post).words, 0)
-
-    def _html_key(self, post: Post | None) -> str:
-        """What names a text's HTML in a cache key: the key of its render, so a diff found in
-        the cache costs no hashing of two whole pages; for a text with no blob (a preview of
-        uncommitted work), the HTML itself."""
-        if post is None:
-            return ""
-        return self._render_key(post) if post.blob else self.render(post).html
-
-    def _write_snapshots(self, view: PostView, snapshots: dict[str, Post]) -> None:
+    def _write_snapshots(self, view: PostView, texts: _Texts) -> None:
         """Write each revision's snapshot page, keeping those the previous site made from the
         same inputs (a new revision changes only its own page and its predecessor's)."""
         with_pages = [r for r in view.revisions if r.url]
+        # A snapshot's title and text are its blob's, read at the post's path by this engine.
         common = cache_key(
-            "snapshot", self.theme, engine(), repr(self._settings), view.url, view.post.title,
-            view.summary,
+            "snapshot", self.theme, engine(), repr(self._settings), view.url, view.post.source,
+            view.post.title, view.summary,
         )  # fmt: skip
         for index, item in enumerate(with_pages):
-            snapshot = snapshots[item.revision.commit.sha]
             newer = with_pages[index - 1] if index > 0 else None
             older = with_pages[index + 1] if index + 1 < len(with_pages) else None
 
             def context(
                 item: RevisionView = item,
-                snapshot: Post = snapshot,
                 newer: RevisionView | None = newer,
                 older: RevisionView | None = older,
             ) -> Context:
+                snapshot = texts.post(item.revision.blob)
                 return {
                     "view": view,
                     "item": item,
@@ -974,13 +1055,59 @@ class _PostPages:
                 }
 
             key = cache_key(
-                common, repr(replace(item, diff=None)), snapshot.blob, snapshot.title,
+                common, repr(replace(item, diff=None)), item.revision.blob,
                 newer.url if newer else "", older.url if older else "",
             )  # fmt: skip
             _write_unless_kept(
                 self.writer, self.env, "revision", (view.url, item.short), context, key,
                 self.made_before, self.made_from,
             )  # fmt: skip
+
+
+class _Texts:
+    """A post's texts at its revisions, each read from git and parsed when first needed (most
+    are read ahead, in one go, by `_PostPages.read_ahead`)."""
+
+    def __init__(
+        self, repo: git.Repo | None, source: str, zone: dt.tzinfo, blobs: Mapping[str, bytes]
+    ) -> None:
+        self.repo, self.source, self.zone, self.blobs = repo, source, zone, blobs
+        self._posts: dict[str, Post] = {}
+
+    def post(self, blob: str) -> Post:
+        """The post as the text `blob` says it, links resolved from the post's current path;
+        each text once (it is the new side of one diff and the old side of the next)."""
+        if blob not in self._posts:
+            assert self.repo is not None  # only a post with a trail has revisions
+            data = self.blobs[blob] if blob in self.blobs else history.read_blob(self.repo, blob)
+            # As history.revision_texts reads a text: what no page can carry is replaced.
+            text = CONTROL_CHARACTERS.sub("\ufffd", data.decode("utf-8", errors="replace"))
+            self._posts[blob] = parse_revision(blob, text, self.source, self.zone)
+        return self._posts[blob]
+
+
+def _has_text(revision: history.Revision) -> bool:
+    """Whether a revision has a text of its own: a history entry with a diff, and a snapshot."""
+    return revision.content_changed and revision.kind != "deleted"
+
+
+class _RenderedWhenRead(Rendered):
+    """A kept post's render, read from the cache when one of its fields is first asked for:
+    a rebuild keeps thousands of posts, and the site's pages show the summaries and word
+    counts of a few dozen (the first page of each list, the feeds)."""
+
+    def __init__(self, read: Callable[[], Rendered]) -> None:  # no fields set: see __getattr__
+        object.__setattr__(self, "_read", read)
+
+    def __getattr__(self, name: str) -> Any:
+        # Called for a field not yet set (only those without a class default: html, toc,
+        # first_paragraph, words; warnings and sections are not kept with a render anyway).
+        if name.startswith("__") or name == "_read":
+            raise AttributeError(name)
+        rendered = self._read()
+        for known in ("html", "toc", "first_paragraph", "words", "warnings", "sections"):
+            object.__setattr__(self, known, getattr(rendered, known))
+        return getattr(rendered, name)
 
 
 class _PostBlocks:
@@ -995,18 +1122,18 @@ class _PostBlocks:
         self.parts: dict[str, tuple[str, ...] | None] = {}
 
 
-_ENVIRONMENTS: dict[tuple[Settings, str, Navigation], jinja2.Environment] = {}
+_ENVIRONMENTS: dict[tuple[Settings, str, Navigation, bool], jinja2.Environment] = {}
 
 
-def _environment(
-    settings: Settings, theme_fingerprint: str, templates: dict[str, bytes], nav: Navigation
-) -> jinja2.Environment:
+def _environment(job: _PostJob) -> jinja2.Environment:
     """The template environment, made once per process (per settings, theme and navigation):
     a worker compiles each template once for all its batches, not once per batch."""
-    key = (settings, theme_fingerprint, nav)
+    key = (job.settings, job.theme, job.nav, job.compiled)
     if key not in _ENVIRONMENTS:
         _ENVIRONMENTS.clear()  # one build's at a time
-        _ENVIRONMENTS[key] = theme.template_environment(settings, templates, nav)
+        _ENVIRONMENTS[key] = theme.template_environment(
+            job.settings, job.templates, job.nav, compiled=key[3]
+        )
     return _ENVIRONMENTS[key]
 
 

@@ -21,6 +21,7 @@ from jinja2.lexer import Token, TokenStream
 from pygments.formatters import HtmlFormatter
 
 from . import i18n, urls
+from ._version import __version__
 from .config import Settings
 from .counts import strip_markers
 from .diffs import inline_styles, nested_headings
@@ -31,11 +32,17 @@ Navigation = tuple[tuple[str, str], ...]
 
 
 def template_environment(
-    settings: Settings, templates: Mapping[str, bytes] | None = None, nav: Navigation = ()
+    settings: Settings,
+    templates: Mapping[str, bytes] | None = None,
+    nav: Navigation = (),
+    *,
+    compiled: bool = False,
 ) -> jinja2.Environment:
     """Jinja2 with the site's own templates (`templates` by name, as site_files read them from
-    the commit or the working tree) first, then the default theme's."""
+    the commit or the working tree) first, then the default theme's. With `compiled`, each
+    template is compiled once for every build that uses the same one (see `_Compiled`)."""
     env = jinja2.Environment(
+        bytecode_cache=_Compiled.made(settings.language) if compiled else None,
         loader=jinja2.ChoiceLoader(
             [
                 jinja2.FunctionLoader(functools.partial(_site_template, templates or {})),
@@ -78,6 +85,42 @@ def template_environment(
     )
     env.extend(fixed_message=words.gettext)
     return env
+
+
+class _Compiled(jinja2.FileSystemBytecodeCache):
+    """Templates as earlier builds compiled them (compiling is most of a small rebuild's
+    template time). They are code, so they are kept where Jinja keeps them by default: a
+    folder of the user's own in the temp directory, which Jinja makes private and checks;
+    never in .redraft-cache, which lives in the blog's repository and holds data only.
+
+    Jinja checks a template's text itself; the key names all else that decides what it
+    compiles to: the language its fixed messages are translated to (see `_FixedMessages`),
+    and the code and versions that set the environment up and translate."""
+
+    def __init__(self, variant: str) -> None:
+        super().__init__()
+        self.variant = variant
+
+    @classmethod
+    def made(cls, language: str) -> _Compiled | None:
+        """The cache for templates in `language`; None where the temp directory is not safe."""
+        try:
+            return cls(f"{_compiler_version()}\0{language}")
+        except (RuntimeError, OSError):
+            return None
+
+    def get_cache_key(self, name: str, filename: str | None = None) -> str:
+        return hashlib.sha256(f"{self.variant}\0{name}\0{filename}".encode()).hexdigest()
+
+
+@functools.cache
+def _compiler_version() -> str:
+    """A hash of what turns a template's text into code: Jinja, this module and the messages
+    it translates at compile time."""
+    digest = hashlib.sha256(f"{__version__}\0{jinja2.__version__}".encode())
+    for module in (__file__, i18n.__file__):
+        digest.update(Path(module).read_bytes())
+    return digest.hexdigest()
 
 
 class _FixedMessages(jinja2.ext.Extension):
