@@ -208,14 +208,17 @@ from pathlib import Path
 sys.path[:0] = {paths!r}
 from redraft import content, history
 from redraft.config import load_settings
+from redraft.log_cache import start_reading
 from redraft.site_files import committed_site_files
 from redraft.trails import post_trails
 
 root = Path.cwd()
 repo, head = history.open_for_build(root, drafts=False, allow_shallow=False)
 settings = load_settings(root, files=committed_site_files(repo, head).settings)
+started = start_reading(repo, head, None)
 inventory = content.read_inventory(repo, head, settings, drafts=False)
-post_trails(repo, head, settings, [source.path for source in inventory.sources], None)
+paths = [source.path for source in inventory.sources]
+post_trails(repo, head, settings, paths, None, started)
 """
 PROFILE_INTERVAL = 0.002  # seconds between pyinstrument samples
 PROFILE_TOP = 30

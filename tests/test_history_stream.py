@@ -12,8 +12,10 @@ import pytest
 
 from conftest import Blog, files_of, parse_html
 from redraft import history
+from redraft.cache import folder as cache_folder
 from redraft.config import load_settings
 from redraft.errors import RedraftError
+from redraft.log_cache import start_reading
 from redraft.trails import post_trails
 
 POSTS = 70  # more edits in one commit than EditReader asks cat-file for at once
@@ -107,41 +109,39 @@ def test_a_blob_the_clone_lacks_leaves_its_edit_unjudged_and_the_build_names_it(
         blog.build(cache=False)
 
 
-def _started_ahead(repo, head: str) -> bool:
-    """Whether a `git log` for `head` was started ahead and is still waiting to be read."""
-    return (str(repo.git_dir), head) in history._AHEAD
-
-
-def test_a_build_without_a_saved_log_starts_reading_it_when_the_repository_opens(blog):
+def test_a_log_started_ahead_gives_the_same_trails(blog):
     _many_edits(blog)
-    fresh = post_trails(*_opened(blog, ahead=False), _paths(), None)
-    repo, head, settings = _opened(blog, ahead=True)
-    assert _started_ahead(repo, head)  # before anyone asked for the trails
-    assert post_trails(repo, head, settings, _paths(), None) == fresh
-    assert not _started_ahead(repo, head)  # read, and not read again
+    repo, head, settings = _opened(blog)
+    fresh = post_trails(repo, head, settings, _paths(), None)
+    started = start_reading(repo, head, None)  # no cache: the whole log comes from git
+    assert started is not None and started.head == head
+    assert post_trails(repo, head, settings, _paths(), None, started) == fresh
+    assert started.process.proc.poll() == 0  # read to its end and waited for
 
 
 def test_a_rebuild_from_a_saved_log_starts_no_log_ahead(blog):
     _many_edits(blog)
     cold = files_of(blog.build(cache=False))
     blog.build()  # saves the log
-    repo, head = history.open_for_build(blog.root, drafts=False, allow_shallow=False)
-    assert head is not None and not _started_ahead(repo, head)
+    cache = cache_folder(blog.root)
+    repo, head, _ = _opened(blog)
+    assert start_reading(repo, head, cache) is None
     blog.write("posts/p00.md", _text(0, "An edit after the saved log.\n"))
     blog.commit("Edit p00", "2024-02-01T09:00:00+00:00")
-    repo, head = history.open_for_build(blog.root, drafts=False, allow_shallow=False)
+    repo, head, _ = _opened(blog)
     # The log saved for the parent serves: only the one new commit is read from git.
-    assert head is not None and not _started_ahead(repo, head)
+    assert start_reading(repo, head, cache) is None
+    blog.build()  # saves the log up to the edit
+    blog.git("commit", "-q", "--amend", "-m", "Edit p00, reworded")
+    repo, head, _ = _opened(blog)
+    # A rewritten history is read whole, so it is started ahead.
+    assert start_reading(repo, head, cache) is not None
     blog.git("reset", "-q", "--hard", "HEAD~1")
     assert files_of(blog.build()) == cold
 
 
-def _opened(blog: Blog, *, ahead: bool) -> tuple:
-    """The repository, HEAD and settings, opened as a build opens them (which starts the log
-    ahead), or without the head start."""
-    if ahead:
-        repo, head = history.open_for_build(blog.root, drafts=False, allow_shallow=False)
-    else:
-        repo = history.open_repo(blog.root)
-        head = history.head_commit(repo)
+def _opened(blog: Blog) -> tuple:
+    """The repository, HEAD and settings, opened as a build opens them."""
+    repo, head = history.open_for_build(blog.root, drafts=False, allow_shallow=False)
+    assert head is not None
     return repo, head, load_settings(blog.root)

@@ -20,6 +20,7 @@ from .cache import DATABASE, FOLDER, SiteBuilt
 from .cache import folder as cache_folder
 from .config import Now, Settings, build_now, load_settings
 from .content import UNTRACKED
+from .log_cache import start_reading
 from .output import check_output_folder, remove, site_update
 from .pages import Progress
 from .site_files import committed_site_files, uncommitted_site_files, working_site_files
@@ -129,6 +130,8 @@ def _build_site(
         # With no scheduled post waiting, the time of the build changes nothing either.
         if built and not built.waiting:
             return _unchanged(repo, head, settings, target, built, now)
+    # With no saved log to build on, git reads the whole history while the posts are read.
+    started = start_reading(repo, head, cache_dir) if repo and head else None
 
     # A post whose front matter is known by its blob is read from git only if it is rendered.
     read_posts = content.ReadPosts(cache_dir, settings.zone)
@@ -143,7 +146,7 @@ def _build_site(
         # One pass over the whole repository's log gives the posts and the pages their trails.
         sources = inventory.sources + standalone.sources
         committed = [s.path for s in sources if s.status != UNTRACKED]
-        trails = post_trails(repo, head, settings, committed, cache_dir)
+        trails = post_trails(repo, head, settings, committed, cache_dir, started)
     report("history", 1, 1)
 
     posts, scheduled = content.published_posts(

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import json
 import queue
 import re
 import subprocess
@@ -208,41 +207,7 @@ def open_for_build(
         )
     if head is not None and not allow_shallow and is_shallow(repo):
         raise RedraftError(SHALLOW_MESSAGE + ", or pass --allow-shallow to build anyway")
-    if head is not None and not _log_saved(repo, root, head):
-        read_log_ahead(repo, head)
     return repo, head
-
-
-# Where a build keeps the parsed log (cache.cached_log: a chain file per .mailmap, naming the
-# commit it was read up to), read here only to tell whether the whole log will come from git.
-_SAVED_LOGS = (".redraft-cache", re.compile(r"log-[0-9a-f]{16}\.json"))
-
-
-def _log_saved(repo: git.Repo, root: Path, head: str) -> bool:
-    """Whether the blog's build cache holds the log up to `head` or one of its ancestors (a
-    rebuild, which reads the rest from git, or nothing). A build without the cache then reads
-    the log without starting it ahead: a missed head start, never a log read for nothing."""
-    folder, name = _SAVED_LOGS
-    try:
-        chains = [path for path in (root / folder).iterdir() if name.fullmatch(path.name)]
-    except OSError:
-        return False
-    for chain in chains:
-        try:
-            saved = json.loads(chain.read_text(encoding="utf-8"))["head"]
-        except (OSError, ValueError, KeyError, TypeError):
-            continue
-        if saved == head or (isinstance(saved, str) and _is_ancestor(repo, saved, head)):
-            return True
-    return False
-
-
-def _is_ancestor(repo: git.Repo, ancestor: str, head: str) -> bool:
-    try:
-        repo.git.merge_base("--is-ancestor", ancestor, head)
-    except git.GitCommandError:
-        return False  # not an ancestor, or a commit that is gone
-    return True
 
 
 def find_root(start: Path) -> Path:
@@ -764,22 +729,22 @@ def _revision(
     )
 
 
-# Logs started before they were asked for (`read_log_ahead`), by repository and head commit.
-_AHEAD: dict[tuple[str, str], Any] = {}
 # What git may write ahead of the reader: a log started early runs that far on its own.
 _AHEAD_BYTES = 1 << 20
 
 
-def read_log_ahead(repo: git.Repo, head: str) -> None:
+@dataclass(frozen=True)
+class StartedLog:
+    """A `git log` of the whole history up to `head`, started before anyone reads it."""
+
+    head: str
+    process: Any  # GitPython's handle, which ends git when it is collected unread
+
+
+def start_log(repo: git.Repo, head: str) -> StartedLog:
     """Start `git log` for `head` now, so it runs on another core while the caller reads posts;
-    `stream_log(repo, head=head)` then reads from it. Only one is kept: a new one ends the last.
-    Unread, git stops once the pipe is full, and ends when this process does."""
-    key = (str(repo.git_dir), head)
-    if key in _AHEAD:
-        return
-    for process in _AHEAD.values():
-        process.proc.kill()
-    _AHEAD.clear()
+    `stream_log(repo, head=head, started=...)` then reads from it. Unread, git stops once the
+    pipe is full, and ends when the handle is collected."""
     process = _start_log(repo, "", head)
     with contextlib.suppress(ImportError, OSError, AttributeError):
         # Linux lets a pipe hold more than 64 KiB: git gets that much further before it waits
@@ -787,7 +752,7 @@ def read_log_ahead(repo: git.Repo, head: str) -> None:
         import fcntl
 
         fcntl.fcntl(process.proc.stdout.fileno(), fcntl.F_SETPIPE_SZ, _AHEAD_BYTES)
-    _AHEAD[key] = process
+    return StartedLog(head, process)
 
 
 def _start_log(repo: git.Repo, since: str, head: str) -> Any:
@@ -800,17 +765,22 @@ def _start_log(repo: git.Repo, since: str, head: str) -> Any:
     )  # fmt: skip
 
 
-def stream_log(repo: git.Repo, since: str = "", head: str = "HEAD") -> Iterator[LogEntry]:
+def stream_log(
+    repo: git.Repo, since: str = "", head: str = "HEAD", started: StartedLog | None = None
+) -> Iterator[LogEntry]:
     """Every commit up to `head`, newest first (topologically), with the paths each changed;
     with `since`, only the commits after it (`git log SINCE..HEAD`). A build passes the commit
-    id it read once: a commit landing meanwhile must not slip into what it reads.
+    id it read once: a commit landing meanwhile must not slip into what it reads. `started` is
+    the same log, started earlier (`start_log`).
 
     The log is read for the whole repository, not for the posts folder: a post's trail follows
     renames wherever they lead, into the posts folder from anywhere. (A pathspec would also make
     git's rename detection twice as slow.)
     """
-    ahead = _AHEAD.pop((str(repo.git_dir), head), None) if not since else None
-    process = ahead if ahead is not None else _start_log(repo, since, head)
+    if started is not None and started.head == head and not since:
+        process = started.process
+    else:
+        process = _start_log(repo, since, head)
     tokens = _nul_tokens(process.proc.stdout)
     try:
         yield from _parse_log(tokens, functools.partial(_raw_dates, repo))

@@ -23,8 +23,25 @@ from .history import Change, Commit, LogEntry
 _LOG_VERSION = 5
 
 
-def cached_log(repo: git.Repo, head: str, cache_dir: Path | None) -> Iterator[LogEntry]:
-    """The repository's history up to `head`, reading from git only the commits the cache lacks.
+def start_reading(repo: git.Repo, head: str, cache_dir: Path | None) -> history.StartedLog | None:
+    """`git log` started now when no saved log up to `head` or an ancestor of it will serve, so
+    git reads the whole history on another core while the build reads its settings and posts;
+    None when the saved log serves (a rebuild reads at most the new commits)."""
+    path = _log_path(repo, cache_dir)
+    saved = _saved_head(path) if path else None
+    if saved and (saved == head or _descends(repo, head, saved)):
+        return None
+    return history.start_log(repo, head)
+
+
+def cached_log(
+    repo: git.Repo,
+    head: str,
+    cache_dir: Path | None,
+    started: history.StartedLog | None = None,
+) -> Iterator[LogEntry]:
+    """The repository's history up to `head`, reading from git only the commits the cache lacks
+    (from `started`, the log `start_reading` started, when the whole log is read).
 
     Entries read from git are handed on as git prints them, so the caller's walk runs while git
     still works; the log is saved once the caller has read it all. It is saved as a chain of
@@ -35,10 +52,7 @@ def cached_log(repo: git.Repo, head: str, cache_dir: Path | None) -> Iterator[Lo
     once, never "HEAD": a commit landing meanwhile must not be saved under the old id. The log
     covers the whole repository, so one entry serves every `posts` setting.
     """
-    # Author names in the log come through .mailmap: a changed mailmap means a new log.
-    names = history.mailmap(repo)
-    key = hashlib.sha256(f"{_LOG_VERSION}\0{names!s}".encode()).hexdigest()[:16]
-    path = cache_dir / f"log-{key}.json" if cache_dir else None
+    path = _log_path(repo, cache_dir)
     saved = _load_log(path) if path else None
     if saved and saved.head == head:
         yield from saved.entries
@@ -52,12 +66,31 @@ def cached_log(repo: git.Repo, head: str, cache_dir: Path | None) -> Iterator[Lo
         yield from entries
     else:
         new, chain = [], ()
-        for entry in history.stream_log(repo, head=head):
+        for entry in history.stream_log(repo, head=head, started=started):
             if path:
                 new.append(entry)
             yield entry
     if path:
         _save_log(path, head, chain, new)
+
+
+def _log_path(repo: git.Repo, cache_dir: Path | None) -> Path | None:
+    """The saved log's chain file: author names in the log come through .mailmap, so a changed
+    mailmap means a new log."""
+    if cache_dir is None:
+        return None
+    names = history.mailmap(repo)
+    key = hashlib.sha256(f"{_LOG_VERSION}\0{names!s}".encode()).hexdigest()[:16]
+    return cache_dir / f"log-{key}.json"
+
+
+def _saved_head(path: Path) -> str | None:
+    """The commit the saved log was read up to, without reading its segments."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return _text(data["head"]) if data["version"] == _LOG_VERSION else None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 # Segments a log's chain may have before it is written again as one.

@@ -29,8 +29,10 @@ def post_trails(
     settings: Settings,
     paths: Iterable[str],
     cache_dir: Path | None = None,
+    started: history.StartedLog | None = None,
 ) -> dict[str, Trail]:
-    """Each path's trail (committed posts at `head`), following renames wherever they lead.
+    """Each path's trail (committed posts at `head`), following renames wherever they lead;
+    `started` is the log `log_cache.start_reading` started, if any.
 
     Both sides of each edit are read while the log streams (whether it changed any words
     decides whether it is a revision): with no cache, the words compared on one core while git
@@ -44,7 +46,7 @@ def post_trails(
             paths,
             minor_markers=settings.minor_markers,
             committer_dates=settings.dates == "committer",
-            log=cached_log(repo, head, cache_dir),
+            log=cached_log(repo, head, cache_dir, started),
             found_revision=edits.found,
         )
         # Merges are judged while the last edits are still being read.
