@@ -487,16 +487,23 @@ class _Renderer(mistune.HTMLRenderer):
 @functools.lru_cache(maxsize=4096)
 def _code_block(code: str, language: str, numbered: bool) -> tuple[str, bool]:
     """The block as HTML, and False if it had a language but is shown without colours."""
-    try:
-        lexer = get_lexer_by_name(language) if language else None
-    except ClassNotFound:
-        lexer = None
+    lexer = _lexer(language) if language else None
     highlighted = _highlighted(code, lexer, numbered) if lexer is not None else None
     plain = f'<div class="highlight"><pre><code>{html.escape(code)}</code></pre></div>'
     # tabindex lets keyboard users scroll a long line sideways.
     label = f' data-lang="{html.escape(language)}"' if language else ""
     block = f'<div class="code"{label} tabindex="0">{highlighted or plain}</div>\n'
     return block, lexer is None or highlighted is not None
+
+
+@functools.lru_cache(maxsize=256)
+def _lexer(language: str) -> Lexer | None:
+    """The language's lexer, looked up once: a lexer keeps no state between texts, and looking
+    one up by name scans Pygments' table of lexers."""
+    try:
+        return get_lexer_by_name(language)
+    except ClassNotFound:
+        return None
 
 
 def _highlighted(code: str, lexer: Lexer, numbered: bool) -> str | None:

@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 # Tags (quoted attribute values may hold '>'), comments, and elements kept whole: maths and
 # drawings cannot hold diff marks, and script or style text is not prose.
-_MARKUP = re.compile(
+MARKUP = re.compile(
     r"<(math|svg|script|style|textarea)\b.*?</\1\s*>"
     r"|<!--.*?-->"
     r"|<[A-Za-z/!?][^\"'>]*(?:(?:\"[^\"]*\"|'[^']*')[^\"'>]*)*>",
@@ -61,7 +61,7 @@ def pieces(markup: str) -> Iterator[tuple[str, str]]:
     `segments` gives, without decoding the text (splitting a long page into blocks needs
     only its tags)."""
     position = 0
-    for match in _MARKUP.finditer(markup):
+    for match in MARKUP.finditer(markup):
         if match.start() > position:
             yield "text", markup[position : match.start()]
         yield ("atom" if match.group(1) else "tag"), match.group(0)
@@ -82,28 +82,42 @@ def closed(markup: str) -> bool:
 
 
 def count_closed(markup: str) -> tuple[int, bool]:
-    """`count_html(markup)` and `closed(markup)`, in one pass."""
-    found = segments(markup)
-    alone = bool(found) and found[0].kind != "text"
+    """`count_html(markup)` and `closed(markup)`, in one pass. Every block of every revision
+    is counted: its text is gathered and counted at once (a tag ends a word, as a space
+    does), without making a token of each piece."""
+    alone = bool(markup)
+    texts: list[str] = []
     total = 0
-    for token in found:
-        if token.kind == "tag":
-            # A comment never closed, or an element kept whole whose end tag is elsewhere.
-            unended = token.raw.startswith("<!--") and not token.raw.endswith("-->")
-            if unended or tag_name(token.raw) in _WHOLE:
+    position = 0
+    for match in MARKUP.finditer(markup):
+        start = match.start()
+        if start > position:
+            text = markup[position:start]
+            # Text first, or a '<' no tag matched: raw HTML left open.
+            if not position or "<" in text:
                 alone = False
-            continue
-        total += count(token.text)
-        if token.kind == "text" and "<" in token.raw:
+            texts.append(text)
+        raw = match.group(0)
+        if match.group(1):
+            total += count(_plain(raw))  # decoded already
+        elif (raw.startswith("<!--") and not raw.endswith("-->")) or tag_name(raw) in _WHOLE:
+            # A comment never closed, or an element kept whole whose end tag is elsewhere.
             alone = False
-    return total, alone
+        position = match.end()
+    if position < len(markup):
+        text = markup[position:]
+        if not position or "<" in text:
+            alone = False
+        texts.append(text)
+    # Entities are decoded after joining: a space ends any entity as a tag did.
+    return total + count(html.unescape(" ".join(texts))), alone
 
 
 def segments(markup: str) -> list[Token]:
     """`markup` as tags, whole elements and runs of text (not yet split into words)."""
     found: list[Token] = []
     position = 0
-    for match in _MARKUP.finditer(markup):
+    for match in MARKUP.finditer(markup):
         if match.start() > position:
             raw = markup[position : match.start()]
             found.append(Token("text", raw, html.unescape(raw)))
@@ -141,6 +155,8 @@ def _plain(raw: str) -> str:
     return html.unescape(" ".join(re.sub(r"<[^>]*>", " ", raw).split()))
 
 
+# Pages repeat the same few tags thousands of times.
+@functools.lru_cache(maxsize=8192)
 def tag_name(raw: str) -> str:
     match = _TAG_NAME.match(raw)
     return match.group(1).lower() if match else ""
@@ -159,4 +175,4 @@ def count(text: str) -> int:
 
 def count_html(markup: str) -> int:
     """Words a reader reads in rendered HTML (a word never runs across a tag)."""
-    return sum(count(t.text) for t in segments(markup) if t.kind != "tag")
+    return count_closed(markup)[0]
