@@ -60,3 +60,16 @@ def test_entities_and_maths_count_as_a_reader_reads_them():
     assert words.count_html("<math><mi>&amp;lt;</mi></math>") == 1
     assert words.count_closed("text <p>") == (1, False)
     assert words.count_closed("<p>a</p><!-- open") == (2, False)  # not a comment: text
+
+
+@EXAMPLES
+@given(_MARKUP)
+def test_cutting_gives_the_pieces_of_segments(markup):
+    found = words.cut(markup)
+    pieces = []
+    for at in range(0, len(found), 3):
+        if found[at]:
+            pieces.append(("text", found[at]))
+        if at + 1 < len(found):
+            pieces.append(("atom" if found[at + 2] else "tag", found[at + 1]))
+    assert pieces == [(token.kind, token.raw) for token in words.segments(markup)]

@@ -197,25 +197,19 @@ def _split(markup: str, inert: bool, *, alone: bool) -> tuple[tuple[str, ...], b
     current: list[str] = []
     depth = 0
     in_anchor = False  # a heading's '#' link: a page's own navigation, not its words
-    position = 0
-    end = len(markup)
-    # words.pieces, inlined: every block of every revision is split, piece by piece.
-    matches = words.MARKUP.finditer(markup)
-    while position < end:
-        match = next(matches, None)
-        start = end if match is None else match.start()
-        if start > position:
-            raw = markup[position:start]
-            if not in_anchor and (depth or current or not raw.isspace()):
-                current.append(raw)
-                if not depth and raw[-1] == "\n":
-                    blocks.append("".join(current).rstrip())
-                    current = []
-        if match is None:
+    found = words.cut(markup)
+    last = len(found) - 1
+    for at in range(0, len(found), 3):
+        raw = found[at]
+        if raw and not in_anchor and (depth or current or not raw.isspace()):
+            current.append(raw)
+            if not depth and raw[-1] == "\n":
+                blocks.append("".join(current).rstrip())
+                current = []
+        if at == last:
             break
-        position = match.end()
-        raw = match.group(0)
-        atom = match.group(1) is not None
+        raw = found[at + 1]
+        atom = found[at + 2] is not None
         name = words.tag_name(raw)
         if inert:
             if name == "a" and (in_anchor or 'class="anchor"' in raw):

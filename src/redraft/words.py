@@ -11,17 +11,21 @@ from __future__ import annotations
 import functools
 import html
 import re
-from collections.abc import Iterator
 from typing import NamedTuple
 
 # Tags (quoted attribute values may hold '>'), comments, and elements kept whole: maths and
 # drawings cannot hold diff marks, and script or style text is not prose.
-MARKUP = re.compile(
-    r"<(math|svg|script|style|textarea)\b.*?</\1\s*>"
+_MARKUP_PATTERN = (
+    r"<(?P<whole>math|svg|script|style|textarea)\b.*?</(?P=whole)\s*>"
     r"|<!--.*?-->"
-    r"|<[A-Za-z/!?][^\"'>]*(?:(?:\"[^\"]*\"|'[^']*')[^\"'>]*)*>",
-    re.DOTALL | re.IGNORECASE,
+    r"|<[A-Za-z/!?][^\"'>]*(?:(?:\"[^\"]*\"|'[^']*')[^\"'>]*)*>"
 )
+_MARKUP = re.compile(_MARKUP_PATTERN, re.DOTALL | re.IGNORECASE)
+# The same, as one group around the whole-element name, for re.split (see `cut`).
+_CUT = re.compile(f"({_MARKUP_PATTERN})", re.DOTALL | re.IGNORECASE)
+# Where a block may hold an element kept whole or leave one open (see count_closed): a
+# comment, or a tag of an element kept whole.
+_MAY_OPEN = re.compile(r"<!--|</?(?:math|svg|script|style|textarea)\b", re.IGNORECASE)
 _UNITS = re.compile(r"\s+|\w+(?:[-'’]\w+)*|[^\w\s]")
 _WORD = re.compile(r"\w+(?:[-'’]\w+)*")
 _TAG_NAME = re.compile(r"</?([A-Za-z][A-Za-z0-9-]*)")
@@ -56,18 +60,13 @@ class Token(NamedTuple):
 _ESCAPED = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 
 
-def pieces(markup: str) -> Iterator[tuple[str, str]]:
-    """(kind, raw) for each tag, whole element and run of text of `markup`, in order: what
-    `segments` gives, without decoding the text (splitting a long page into blocks needs
-    only its tags)."""
-    position = 0
-    for match in MARKUP.finditer(markup):
-        if match.start() > position:
-            yield "text", markup[position : match.start()]
-        yield ("atom" if match.group(1) else "tag"), match.group(0)
-        position = match.end()
-    if position < len(markup):
-        yield "text", markup[position:]
+def cut(markup: str) -> list[str]:
+    """`markup` cut at its tags and whole elements, at C speed: [text, piece, name, text,
+    piece, name, ..., text], where each piece is a tag or a whole element (name: the whole
+    element's, such as 'math', or None for a tag) and each text the run of text before it
+    ('' when there is none): what `segments` gives, without decoding the text. Every block
+    of every revision is counted and split, so none is made a token at a time."""
+    return _CUT.split(markup)
 
 
 _WHOLE = frozenset(["math", "svg", "script", "style", "textarea"])
@@ -82,42 +81,29 @@ def closed(markup: str) -> bool:
 
 
 def count_closed(markup: str) -> tuple[int, bool]:
-    """`count_html(markup)` and `closed(markup)`, in one pass. Every block of every revision
-    is counted: its text is gathered and counted at once (a tag ends a word, as a space
-    does), without making a token of each piece."""
-    alone = bool(markup)
-    texts: list[str] = []
+    """`count_html(markup)` and `closed(markup)`, in one pass."""
+    found = cut(markup)
+    texts = " ".join(found[::3])
+    # Text first, or a '<' no tag matched: raw HTML left open.
+    alone = bool(markup) and not found[0] and "<" not in texts
     total = 0
-    position = 0
-    for match in MARKUP.finditer(markup):
-        start = match.start()
-        if start > position:
-            text = markup[position:start]
-            # Text first, or a '<' no tag matched: raw HTML left open.
-            if not position or "<" in text:
+    if _MAY_OPEN.search(markup):  # maths, a drawing, a script or a comment: look closer
+        for raw, name in zip(found[1::3], found[2::3], strict=True):
+            if name:  # an element kept whole: its text is decoded already
+                total += count(_plain(raw))
+            elif (raw.startswith("<!--") and not raw.endswith("-->")) or tag_name(raw) in _WHOLE:
+                # A comment never closed, or an element kept whole whose end tag is elsewhere.
                 alone = False
-            texts.append(text)
-        raw = match.group(0)
-        if match.group(1):
-            total += count(_plain(raw))  # decoded already
-        elif (raw.startswith("<!--") and not raw.endswith("-->")) or tag_name(raw) in _WHOLE:
-            # A comment never closed, or an element kept whole whose end tag is elsewhere.
-            alone = False
-        position = match.end()
-    if position < len(markup):
-        text = markup[position:]
-        if not position or "<" in text:
-            alone = False
-        texts.append(text)
-    # Entities are decoded after joining: a space ends any entity as a tag did.
-    return total + count(html.unescape(" ".join(texts))), alone
+    # Entities are decoded after joining: a space ends any entity as a tag did, and a tag
+    # ends a word as a space does.
+    return total + count(html.unescape(texts)), alone
 
 
 def segments(markup: str) -> list[Token]:
     """`markup` as tags, whole elements and runs of text (not yet split into words)."""
     found: list[Token] = []
     position = 0
-    for match in MARKUP.finditer(markup):
+    for match in _MARKUP.finditer(markup):
         if match.start() > position:
             raw = markup[position : match.start()]
             found.append(Token("text", raw, html.unescape(raw)))
