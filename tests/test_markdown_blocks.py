@@ -89,3 +89,16 @@ def test_a_history_of_line_edits_renders_the_same(first, edits):
 )
 def test_documents_that_cross_sections_render_the_same(text):
     _both_ways([text, text.replace("# A", "# A changed"), text])
+
+
+def test_a_heading_reads_its_reference_links_in_each_revision():
+    """A heading's text in the table of contents is kept per set of reference links: a link
+    defined in one revision and gone in the next is a link, then text as written."""
+    heading = "## See [the docs][r] and *more*\n\ntext\n"
+    _both_ways(
+        [f"[r]: /a\n\n{heading}", heading, f"[r]: /b 'B'\n\n{heading}", f"[r]: /a\n\n{heading}"]
+    )
+    with_link = render_blocks(f"[r]: /a\n\n{heading}", memo=BlockMemo())[0]
+    without = render_blocks(heading, memo=BlockMemo())[0]
+    assert with_link.toc[0][2] == "See the docs and more"
+    assert without.toc[0][2] == "See [the docs][r] and more"

@@ -143,6 +143,8 @@ class BlockMemo:
         # The repr of each token kept in `sections`, by id: it lives as long as the memo, and
         # the hooks that change tokens in place (task lists) change a token once.
         self.reprs: dict[int, str] = {}
+        # A heading's text as the table of contents gives it, by reference links and source.
+        self.toc: dict[tuple[str, str], str] = {}
 
 
 def render_blocks(
@@ -158,9 +160,10 @@ def render_blocks(
     another. Blocks already in `memo` are not rendered again."""
     renderer = _Renderer(resolve_link=resolve_link, escape=not raw_html)
     md = mistune.create_markdown(renderer=renderer, plugins=PLUGINS)
-    md.before_render_hooks.append(partial(_toc_hook, set(THEME_IDS) | _html_ids(text)))
     # Footnotes are numbered across the page and gathered at its end: such a page is whole.
     footnotes = "[^" in text
+    headings = None if footnotes or memo is None else memo.toc
+    md.before_render_hooks.append(partial(_toc_hook, set(THEME_IDS) | _html_ids(text), headings))
     state = _parsed(md, text, None if footnotes else memo)
     parts = None if footnotes else _parts(md, state, memo or BlockMemo())
     if parts is None:
@@ -382,15 +385,25 @@ def _html_ids(text: str) -> set[str]:
     return found
 
 
-def _toc_hook(used: set[str], md: mistune.Markdown, state: BlockState) -> None:
+def _toc_hook(
+    used: set[str], memo: dict[tuple[str, str], str] | None, md: mistune.Markdown, state: BlockState
+) -> None:
     """mistune's TOC hook (mistune.toc.add_toc_hook) for h2 and h3 with our heading ids,
-    without its scan of the source for ids to avoid (`used` has them)."""
+    without its scan of the source for ids to avoid (`used` has them). With a memo, each
+    heading's text is rendered once for all the revisions that keep it."""
     items = []
     headings = (t for t in state.tokens if t["type"] == "heading" and 2 <= t["attrs"]["level"] <= 3)
+    context = repr(sorted(state.env.get("ref_links", {}).items())) if memo is not None else ""
     for index, token in enumerate(headings):
         if not token["attrs"].get("id"):
             token["attrs"]["id"] = _heading_id(used, token, index)
-        items.append(normalize_toc_item(md, token, parent=state))
+        if memo is None:
+            items.append(normalize_toc_item(md, token, parent=state))
+            continue
+        key = (context, token["text"])
+        if key not in memo:
+            memo[key] = normalize_toc_item(md, token, parent=state)[2]
+        items.append((token["attrs"]["level"], token["attrs"]["id"], memo[key]))
     state.env["toc_items"] = items
 
 
