@@ -225,18 +225,22 @@ def _parsed(md: mistune.Markdown, text: str, memo: BlockMemo | None) -> BlockSta
 # before it reaches into it (a blank line ends a paragraph, a heading in column 0 any list,
 # quote or indented code), except what `_open_until` finds.
 _SECTION_START = re.compile(r"\n[ \t]*\n(?=#{1,6}(?:[ \t]|\n))")
+# _OPENER, _HTML_TO_END and _BROKEN_QUOTE find lines anywhere in a revision: they start with
+# the newline before the line and are searched in the text after one more newline (see
+# `_open_until`), as the regex engine looks for a first character fast, but tries a multiline
+# `^` at every position.
 # Lines that may open a block running past blank lines and headings.
-_OPENER = re.compile(r"^( *)(`{3,}|~{3,}|\$\$|<)([^\n]*)$", re.MULTILINE)
+_OPENER = re.compile(r"\n( *)(`{3,}|~{3,}|\$\$|<)([^\n]*)$", re.MULTILINE)
 _BLANK_LINE = re.compile(r"\n[ \t]*(?:\n|$)")
 _QUOTE_OR_TERM = re.compile(r"^ {0,3}[>:]", re.MULTILINE)
 _FENCE_OR_MATH = re.compile(r"^ *(?:`{3,}|~{3,}|\$\$)", re.MULTILINE)
 # HTML blocks that run to their end tag, past blank lines and headings.
-_HTML_TO_END = re.compile(r"^ {0,3}<(?:script|pre|style|textarea|[!?])", re.MULTILINE | re.I)
+_HTML_TO_END = re.compile(r"\n {0,3}<(?:script|pre|style|textarea|[!?])", re.I)
 _MATH_END = re.compile(r"\n\$\$[ \t]*(?=\n|$)")
 # A quote line followed by a line that is neither blank nor quoted: a block that breaks a quote
 # is parsed first and the quote put before its last token, so what follows it changes the
 # order of the tokens (mistune's prepend_token).
-_BROKEN_QUOTE = re.compile(r"^ {0,3}>[^\n]*\n(?![ \t]*(?:\n|$)| {0,3}>)", re.MULTILINE)
+_BROKEN_QUOTE = re.compile(r"\n {0,3}>[^\n]*\n(?![ \t]*(?:\n|$)| {0,3}>)", re.MULTILINE)
 
 
 def _sections(text: str) -> list[str]:
@@ -262,14 +266,16 @@ def _open_until(text: str) -> list[tuple[int, int]]:
     opener that may continue a quote, an HTML block holding a fence, a quote that a block
     breaks), to the end of the text."""
     end = len(text)
+    # A match in `lines` starting at i (its newline) is one at the line at i in `text`.
+    lines = "\n" + text
     spans = [
         (found.start(), end)
-        for found in (_BROKEN_QUOTE.search(text), _HTML_TO_END.search(text))
+        for found in (_BROKEN_QUOTE.search(lines), _HTML_TO_END.search(lines))
         if found is not None
     ]
     position = 0
-    for match in _OPENER.finditer(text):
-        start = match.start()
+    for match in _OPENER.finditer(lines):
+        start, line_end = match.start(), match.end() - 1
         if start < position:
             continue
         indent, mark, rest = len(match.group(1)), match.group(2), match.group(3)
@@ -295,14 +301,14 @@ def _open_until(text: str) -> list[tuple[int, int]]:
                 continue  # maths on one line, or no block at all
             if start and not _BLANK_LINE.match(text, start - 2 if start > 1 else 0):
                 return [*spans, (start, end)]  # may be a lazy line of a list item
-            closing = _MATH_END.search(text, match.end() + 1)
+            closing = _MATH_END.search(text, line_end + 1)
         else:
             if mark[0] == "`" and "`" in rest:
                 return [*spans, (start, end)]
             closing = re.compile(
                 "^ {0,3}" + re.escape(mark[0]) + "{" + str(len(mark)) + r",}[ \t]*$",
                 re.MULTILINE,
-            ).search(text, match.end() + 1)
+            ).search(text, line_end + 1)
         stop = closing.end() if closing else end
         spans.append((start, stop))
         position = stop
