@@ -67,9 +67,9 @@ def test_entities_and_maths_count_as_a_reader_reads_them():
 def test_cutting_gives_the_pieces_of_segments(markup):
     found = words.cut(markup)
     pieces = []
-    for at in range(0, len(found), 3):
-        if found[at]:
-            pieces.append(("text", found[at]))
-        if at + 1 < len(found):
-            pieces.append(("atom" if found[at + 2] else "tag", found[at + 1]))
+    for at, text in enumerate(found.texts):
+        if text:
+            pieces.append(("text", text))
+        if at < len(found.pieces):
+            pieces.append(("atom" if found.names[at] else "tag", found.pieces[at]))
     assert pieces == [(token.kind, token.raw) for token in words.segments(markup)]

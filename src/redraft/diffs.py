@@ -198,18 +198,16 @@ def _split(markup: str, inert: bool, *, alone: bool) -> tuple[tuple[str, ...], b
     depth = 0
     in_anchor = False  # a heading's '#' link: a page's own navigation, not its words
     found = words.cut(markup)
-    last = len(found) - 1
-    for at in range(0, len(found), 3):
-        raw = found[at]
-        if raw and not in_anchor and (depth or current or not raw.isspace()):
-            current.append(raw)
-            if not depth and raw[-1] == "\n":
+    for at, text in enumerate(found.texts):
+        if text and not in_anchor and (depth or current or not text.isspace()):
+            current.append(text)
+            if not depth and text[-1] == "\n":
                 blocks.append("".join(current).rstrip())
                 current = []
-        if at == last:
+        if at == len(found.pieces):
             break
-        raw = found[at + 1]
-        atom = found[at + 2] is not None
+        raw = found.pieces[at]
+        atom = found.names[at] is not None
         name = words.tag_name(raw)
         if inert:
             if name == "a" and (in_anchor or 'class="anchor"' in raw):

@@ -60,13 +60,20 @@ class Token(NamedTuple):
 _ESCAPED = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 
 
-def cut(markup: str) -> list[str]:
-    """`markup` cut at its tags and whole elements, at C speed: [text, piece, name, text,
-    piece, name, ..., text], where each piece is a tag or a whole element (name: the whole
-    element's, such as 'math', or None for a tag) and each text the run of text before it
-    ('' when there is none): what `segments` gives, without decoding the text. Every block
-    of every revision is counted and split, so none is made a token at a time."""
-    return _CUT.split(markup)
+class Cut(NamedTuple):
+    """Markup cut at its tags and whole elements (see `cut`)."""
+
+    texts: tuple[str, ...]  # the run of text before each piece and after the last ('' if none)
+    pieces: tuple[str, ...]  # each tag or element kept whole, as it stands
+    names: tuple[str | None, ...]  # each piece's element name if kept whole (math...), else None
+
+
+def cut(markup: str) -> Cut:
+    """`markup` cut at its tags and whole elements at C speed: what `segments` gives, without
+    decoding the text. Every block of every revision is counted and split, so none is made a
+    token at a time."""
+    found = tuple(_CUT.split(markup))
+    return Cut(found[::3], found[1::3], found[2::3])
 
 
 _WHOLE = frozenset(["math", "svg", "script", "style", "textarea"])
@@ -83,12 +90,12 @@ def closed(markup: str) -> bool:
 def count_closed(markup: str) -> tuple[int, bool]:
     """`count_html(markup)` and `closed(markup)`, in one pass."""
     found = cut(markup)
-    texts = " ".join(found[::3])
+    texts = " ".join(found.texts)
     # Text first, or a '<' no tag matched: raw HTML left open.
-    alone = bool(markup) and not found[0] and "<" not in texts
+    alone = bool(markup) and not found.texts[0] and "<" not in texts
     total = 0
     if _MAY_OPEN.search(markup):  # maths, a drawing, a script or a comment: look closer
-        for raw, name in zip(found[1::3], found[2::3], strict=True):
+        for raw, name in zip(found.pieces, found.names, strict=True):
             if name:  # an element kept whole: its text is decoded already
                 total += count(_plain(raw))
             elif (raw.startswith("<!--") and not raw.endswith("-->")) or tag_name(raw) in _WHOLE:
