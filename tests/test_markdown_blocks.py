@@ -8,11 +8,13 @@ quotes, reference links defined in one section and used in another, duplicate he
 """
 
 import os
+import re
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from redraft import markdown
 from redraft.diffs import Splitter, split_blocks
 from redraft.markdown import BlockMemo, render_blocks, render_markdown
 
@@ -89,3 +91,35 @@ def test_a_history_of_line_edits_renders_the_same(first, edits):
 )
 def test_documents_that_cross_sections_render_the_same(text):
     _both_ways([text, text.replace("# A", "# A changed"), text])
+
+
+def test_a_heading_reads_its_reference_links_in_each_revision():
+    """A heading's text in the table of contents is kept per set of reference links: a link
+    defined in one revision and gone in the next is a link, then text as written."""
+    heading = "## See [the docs][r] and *more*\n\ntext\n"
+    _both_ways(
+        [f"[r]: /a\n\n{heading}", heading, f"[r]: /b 'B'\n\n{heading}", f"[r]: /a\n\n{heading}"]
+    )
+    with_link = render_blocks(f"[r]: /a\n\n{heading}", memo=BlockMemo())[0]
+    without = render_blocks(heading, memo=BlockMemo())[0]
+    assert with_link.toc[0][2] == "See the docs and more"
+    assert without.toc[0][2] == "See [the docs][r] and more"
+
+
+# What markdown.py's line patterns find, written with a multiline `^` (as they were).
+_AT_LINE_START = {
+    "_OPENER": re.compile(r"^( *)(`{3,}|~{3,}|\$\$|<)([^\n]*)$", re.MULTILINE),
+    "_HTML_TO_END": re.compile(r"^ {0,3}<(?:script|pre|style|textarea|[!?])", re.M | re.I),
+    "_BROKEN_QUOTE": re.compile(r"^ {0,3}>[^\n]*\n(?![ \t]*(?:\n|$)| {0,3}>)", re.MULTILINE),
+}
+
+
+@EXAMPLES
+@given(_DOCUMENT.map(lambda text: text + "\n"))
+def test_line_patterns_find_the_lines_a_multiline_caret_finds(text):
+    for name, reference in _AT_LINE_START.items():
+        found = [
+            (m.start(), m.end() - 1, m.groups())
+            for m in getattr(markdown, name).finditer("\n" + text)
+        ]
+        assert found == [(m.start(), m.end(), m.groups()) for m in reference.finditer(text)]

@@ -197,31 +197,33 @@ def _split(markup: str, inert: bool, *, alone: bool) -> tuple[tuple[str, ...], b
     current: list[str] = []
     depth = 0
     in_anchor = False  # a heading's '#' link: a page's own navigation, not its words
-    for kind, raw in words.pieces(markup):
-        if kind == "text":
-            if in_anchor or (depth == 0 and not current and not raw.strip()):
-                continue
-            current.append(raw)
-            if depth == 0 and raw.endswith("\n"):
+    found = words.cut(markup)
+    for at, text in enumerate(found.texts):
+        if text and not in_anchor and (depth or current or not text.isspace()):
+            current.append(text)
+            if not depth and text[-1] == "\n":
                 blocks.append("".join(current).rstrip())
                 current = []
-            continue
+        if at == len(found.pieces):
+            break
+        raw = found.pieces[at]
+        atom = found.names[at] is not None
         name = words.tag_name(raw)
         if inert:
             if name == "a" and (in_anchor or 'class="anchor"' in raw):
-                in_anchor = not raw.startswith("</")
+                in_anchor = raw[1] != "/"
                 continue
             if in_anchor:
                 continue
-            raw = _inert(kind, name, raw)
+            raw = _inert(atom, name, raw)
         current.append(raw)
-        if kind == "tag":
-            if raw.startswith("</"):
+        if not atom:
+            if raw[:2] == "</":
                 depth = max(0, depth - 1)
-            elif raw and name and name not in words.VOID and not raw.endswith("/>"):
+            elif raw and name and name not in words.VOID and raw[-2:] != "/>":
                 # words.opens(raw), with the name already known ('' when left out: no tag)
                 depth += 1
-        if depth == 0:
+        if not depth:
             blocks.append("".join(current).rstrip())
             current = []
     alone = alone and not current and not in_anchor
@@ -249,13 +251,13 @@ def section_fingerprints(markup: str, blocks: Sequence[str] | None = None) -> di
     }
 
 
-def _inert(kind: str, name: str, raw: str) -> str:
+def _inert(atom: bool, name: str, raw: str) -> str:
     """A post's own HTML made inert for the history page, which never runs what a revision
     held: scripts, styles and embedded frames are left out, event handlers and javascript:
     addresses dropped. The post's page and snapshots show the HTML as written."""
     if name in _LEFT_OUT:
         return ""
-    if kind != "tag" or "=" not in raw:
+    if atom or "=" not in raw:
         return raw
     # Ids are dropped too: the page holding the diff has its own, and many revisions' headings.
     raw = _ID.sub("", _HANDLER.sub("", raw))

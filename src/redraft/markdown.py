@@ -143,6 +143,8 @@ class BlockMemo:
         # The repr of each token kept in `sections`, by id: it lives as long as the memo, and
         # the hooks that change tokens in place (task lists) change a token once.
         self.reprs: dict[int, str] = {}
+        # A heading's text as the table of contents gives it, by reference links and source.
+        self.toc: dict[tuple[str, str], str] = {}
 
 
 def render_blocks(
@@ -158,9 +160,10 @@ def render_blocks(
     another. Blocks already in `memo` are not rendered again."""
     renderer = _Renderer(resolve_link=resolve_link, escape=not raw_html)
     md = mistune.create_markdown(renderer=renderer, plugins=PLUGINS)
-    md.before_render_hooks.append(partial(_toc_hook, set(THEME_IDS) | _html_ids(text)))
     # Footnotes are numbered across the page and gathered at its end: such a page is whole.
     footnotes = "[^" in text
+    headings = None if footnotes or memo is None else memo.toc
+    md.before_render_hooks.append(partial(_toc_hook, set(THEME_IDS) | _html_ids(text), headings))
     state = _parsed(md, text, None if footnotes else memo)
     parts = None if footnotes else _parts(md, state, memo or BlockMemo())
     if parts is None:
@@ -222,18 +225,22 @@ def _parsed(md: mistune.Markdown, text: str, memo: BlockMemo | None) -> BlockSta
 # before it reaches into it (a blank line ends a paragraph, a heading in column 0 any list,
 # quote or indented code), except what `_open_until` finds.
 _SECTION_START = re.compile(r"\n[ \t]*\n(?=#{1,6}(?:[ \t]|\n))")
+# _OPENER, _HTML_TO_END and _BROKEN_QUOTE find lines anywhere in a revision: they start with
+# the newline before the line and are searched in the text after one more newline (see
+# `_open_until`), as the regex engine looks for a first character fast, but tries a multiline
+# `^` at every position.
 # Lines that may open a block running past blank lines and headings.
-_OPENER = re.compile(r"^( *)(`{3,}|~{3,}|\$\$|<)([^\n]*)$", re.MULTILINE)
+_OPENER = re.compile(r"\n( *)(`{3,}|~{3,}|\$\$|<)([^\n]*)$", re.MULTILINE)
 _BLANK_LINE = re.compile(r"\n[ \t]*(?:\n|$)")
 _QUOTE_OR_TERM = re.compile(r"^ {0,3}[>:]", re.MULTILINE)
 _FENCE_OR_MATH = re.compile(r"^ *(?:`{3,}|~{3,}|\$\$)", re.MULTILINE)
 # HTML blocks that run to their end tag, past blank lines and headings.
-_HTML_TO_END = re.compile(r"^ {0,3}<(?:script|pre|style|textarea|[!?])", re.MULTILINE | re.I)
+_HTML_TO_END = re.compile(r"\n {0,3}<(?:script|pre|style|textarea|[!?])", re.I)
 _MATH_END = re.compile(r"\n\$\$[ \t]*(?=\n|$)")
 # A quote line followed by a line that is neither blank nor quoted: a block that breaks a quote
 # is parsed first and the quote put before its last token, so what follows it changes the
 # order of the tokens (mistune's prepend_token).
-_BROKEN_QUOTE = re.compile(r"^ {0,3}>[^\n]*\n(?![ \t]*(?:\n|$)| {0,3}>)", re.MULTILINE)
+_BROKEN_QUOTE = re.compile(r"\n {0,3}>[^\n]*\n(?![ \t]*(?:\n|$)| {0,3}>)", re.MULTILINE)
 
 
 def _sections(text: str) -> list[str]:
@@ -259,14 +266,16 @@ def _open_until(text: str) -> list[tuple[int, int]]:
     opener that may continue a quote, an HTML block holding a fence, a quote that a block
     breaks), to the end of the text."""
     end = len(text)
+    # A match in `lines` starting at i (its newline) is one at the line at i in `text`.
+    lines = "\n" + text
     spans = [
         (found.start(), end)
-        for found in (_BROKEN_QUOTE.search(text), _HTML_TO_END.search(text))
+        for found in (_BROKEN_QUOTE.search(lines), _HTML_TO_END.search(lines))
         if found is not None
     ]
     position = 0
-    for match in _OPENER.finditer(text):
-        start = match.start()
+    for match in _OPENER.finditer(lines):
+        start, line_end = match.start(), match.end() - 1
         if start < position:
             continue
         indent, mark, rest = len(match.group(1)), match.group(2), match.group(3)
@@ -292,14 +301,14 @@ def _open_until(text: str) -> list[tuple[int, int]]:
                 continue  # maths on one line, or no block at all
             if start and not _BLANK_LINE.match(text, start - 2 if start > 1 else 0):
                 return [*spans, (start, end)]  # may be a lazy line of a list item
-            closing = _MATH_END.search(text, match.end() + 1)
+            closing = _MATH_END.search(text, line_end + 1)
         else:
             if mark[0] == "`" and "`" in rest:
                 return [*spans, (start, end)]
             closing = re.compile(
                 "^ {0,3}" + re.escape(mark[0]) + "{" + str(len(mark)) + r",}[ \t]*$",
                 re.MULTILINE,
-            ).search(text, match.end() + 1)
+            ).search(text, line_end + 1)
         stop = closing.end() if closing else end
         spans.append((start, stop))
         position = stop
@@ -382,15 +391,25 @@ def _html_ids(text: str) -> set[str]:
     return found
 
 
-def _toc_hook(used: set[str], md: mistune.Markdown, state: BlockState) -> None:
+def _toc_hook(
+    used: set[str], memo: dict[tuple[str, str], str] | None, md: mistune.Markdown, state: BlockState
+) -> None:
     """mistune's TOC hook (mistune.toc.add_toc_hook) for h2 and h3 with our heading ids,
-    without its scan of the source for ids to avoid (`used` has them)."""
+    without its scan of the source for ids to avoid (`used` has them). With a memo, each
+    heading's text is rendered once for all the revisions that keep it."""
     items = []
     headings = (t for t in state.tokens if t["type"] == "heading" and 2 <= t["attrs"]["level"] <= 3)
+    context = repr(sorted(state.env.get("ref_links", {}).items())) if memo is not None else ""
     for index, token in enumerate(headings):
         if not token["attrs"].get("id"):
             token["attrs"]["id"] = _heading_id(used, token, index)
-        items.append(normalize_toc_item(md, token, parent=state))
+        if memo is None:
+            items.append(normalize_toc_item(md, token, parent=state))
+            continue
+        key = (context, token["text"])
+        if key not in memo:
+            memo[key] = normalize_toc_item(md, token, parent=state)[2]
+        items.append((token["attrs"]["level"], token["attrs"]["id"], memo[key]))
     state.env["toc_items"] = items
 
 
@@ -487,16 +506,23 @@ class _Renderer(mistune.HTMLRenderer):
 @functools.lru_cache(maxsize=4096)
 def _code_block(code: str, language: str, numbered: bool) -> tuple[str, bool]:
     """The block as HTML, and False if it had a language but is shown without colours."""
-    try:
-        lexer = get_lexer_by_name(language) if language else None
-    except ClassNotFound:
-        lexer = None
+    lexer = _lexer(language) if language else None
     highlighted = _highlighted(code, lexer, numbered) if lexer is not None else None
     plain = f'<div class="highlight"><pre><code>{html.escape(code)}</code></pre></div>'
     # tabindex lets keyboard users scroll a long line sideways.
     label = f' data-lang="{html.escape(language)}"' if language else ""
     block = f'<div class="code"{label} tabindex="0">{highlighted or plain}</div>\n'
     return block, lexer is None or highlighted is not None
+
+
+@functools.lru_cache(maxsize=256)
+def _lexer(language: str) -> Lexer | None:
+    """The language's lexer, looked up once: a lexer keeps no state between texts, and looking
+    one up by name scans Pygments' table of lexers."""
+    try:
+        return get_lexer_by_name(language)
+    except ClassNotFound:
+        return None
 
 
 def _highlighted(code: str, lexer: Lexer, numbered: bool) -> str | None:

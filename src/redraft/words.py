@@ -11,17 +11,21 @@ from __future__ import annotations
 import functools
 import html
 import re
-from collections.abc import Iterator
 from typing import NamedTuple
 
 # Tags (quoted attribute values may hold '>'), comments, and elements kept whole: maths and
 # drawings cannot hold diff marks, and script or style text is not prose.
-_MARKUP = re.compile(
-    r"<(math|svg|script|style|textarea)\b.*?</\1\s*>"
+_MARKUP_PATTERN = (
+    r"<(?P<whole>math|svg|script|style|textarea)\b.*?</(?P=whole)\s*>"
     r"|<!--.*?-->"
-    r"|<[A-Za-z/!?][^\"'>]*(?:(?:\"[^\"]*\"|'[^']*')[^\"'>]*)*>",
-    re.DOTALL | re.IGNORECASE,
+    r"|<[A-Za-z/!?][^\"'>]*(?:(?:\"[^\"]*\"|'[^']*')[^\"'>]*)*>"
 )
+_MARKUP = re.compile(_MARKUP_PATTERN, re.DOTALL | re.IGNORECASE)
+# The same, as one group around the whole-element name, for re.split (see `cut`).
+_CUT = re.compile(f"({_MARKUP_PATTERN})", re.DOTALL | re.IGNORECASE)
+# Where a block may hold an element kept whole or leave one open (see count_closed): a
+# comment, or a tag of an element kept whole.
+_MAY_OPEN = re.compile(r"<!--|</?(?:math|svg|script|style|textarea)\b", re.IGNORECASE)
 _UNITS = re.compile(r"\s+|\w+(?:[-'’]\w+)*|[^\w\s]")
 _WORD = re.compile(r"\w+(?:[-'’]\w+)*")
 _TAG_NAME = re.compile(r"</?([A-Za-z][A-Za-z0-9-]*)")
@@ -56,18 +60,20 @@ class Token(NamedTuple):
 _ESCAPED = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 
 
-def pieces(markup: str) -> Iterator[tuple[str, str]]:
-    """(kind, raw) for each tag, whole element and run of text of `markup`, in order: what
-    `segments` gives, without decoding the text (splitting a long page into blocks needs
-    only its tags)."""
-    position = 0
-    for match in _MARKUP.finditer(markup):
-        if match.start() > position:
-            yield "text", markup[position : match.start()]
-        yield ("atom" if match.group(1) else "tag"), match.group(0)
-        position = match.end()
-    if position < len(markup):
-        yield "text", markup[position:]
+class Cut(NamedTuple):
+    """Markup cut at its tags and whole elements (see `cut`)."""
+
+    texts: tuple[str, ...]  # the run of text before each piece and after the last ('' if none)
+    pieces: tuple[str, ...]  # each tag or element kept whole, as it stands
+    names: tuple[str | None, ...]  # each piece's element name if kept whole (math...), else None
+
+
+def cut(markup: str) -> Cut:
+    """`markup` cut at its tags and whole elements at C speed: what `segments` gives, without
+    decoding the text. Every block of every revision is counted and split, so none is made a
+    token at a time."""
+    found = tuple(_CUT.split(markup))
+    return Cut(found[::3], found[1::3], found[2::3])
 
 
 _WHOLE = frozenset(["math", "svg", "script", "style", "textarea"])
@@ -83,20 +89,21 @@ def closed(markup: str) -> bool:
 
 def count_closed(markup: str) -> tuple[int, bool]:
     """`count_html(markup)` and `closed(markup)`, in one pass."""
-    found = segments(markup)
-    alone = bool(found) and found[0].kind != "text"
+    found = cut(markup)
+    texts = " ".join(found.texts)
+    # Text first, or a '<' no tag matched: raw HTML left open.
+    alone = bool(markup) and not found.texts[0] and "<" not in texts
     total = 0
-    for token in found:
-        if token.kind == "tag":
-            # A comment never closed, or an element kept whole whose end tag is elsewhere.
-            unended = token.raw.startswith("<!--") and not token.raw.endswith("-->")
-            if unended or tag_name(token.raw) in _WHOLE:
+    if _MAY_OPEN.search(markup):  # maths, a drawing, a script or a comment: look closer
+        for raw, name in zip(found.pieces, found.names, strict=True):
+            if name:  # an element kept whole: its text is decoded already
+                total += count(_plain(raw))
+            elif (raw.startswith("<!--") and not raw.endswith("-->")) or tag_name(raw) in _WHOLE:
+                # A comment never closed, or an element kept whole whose end tag is elsewhere.
                 alone = False
-            continue
-        total += count(token.text)
-        if token.kind == "text" and "<" in token.raw:
-            alone = False
-    return total, alone
+    # Entities are decoded after joining: a space ends any entity as a tag did, and a tag
+    # ends a word as a space does.
+    return total + count(html.unescape(texts)), alone
 
 
 def segments(markup: str) -> list[Token]:
@@ -141,6 +148,8 @@ def _plain(raw: str) -> str:
     return html.unescape(" ".join(re.sub(r"<[^>]*>", " ", raw).split()))
 
 
+# Pages repeat the same few tags thousands of times.
+@functools.lru_cache(maxsize=8192)
 def tag_name(raw: str) -> str:
     match = _TAG_NAME.match(raw)
     return match.group(1).lower() if match else ""
@@ -159,4 +168,4 @@ def count(text: str) -> int:
 
 def count_html(markup: str) -> int:
     """Words a reader reads in rendered HTML (a word never runs across a tag)."""
-    return sum(count(t.text) for t in segments(markup) if t.kind != "tag")
+    return count_closed(markup)[0]
