@@ -659,3 +659,26 @@ def test_templates_compiled_for_one_language_are_not_taken_for_another(blog, tmp
     blog.build()
     assert "Archiv<" in (site / "index.html").read_text()
     _equals_cold(blog, site, tmp_path)
+
+
+def test_recent_changes_after_an_edit_equal_a_cold_build_ties_in_address_order(
+    blog, tmp_path, monkeypatch
+):
+    import redraft.pages
+
+    monkeypatch.setattr(redraft.pages, "CHANGES_PER_PAGE", 2)
+    # One commit adds three posts: their changes share a date, so the address orders them.
+    for name in ("c", "a", "b"):
+        blog.write(f"posts/{name}.md", f"# {name.upper()}\n\nThe first text of {name}.\n")
+    blog.commit("Add three posts", "2024-01-02T10:00:00+00:00")
+    _grow(blog, 5)
+    site = blog.build()
+    blog.write("posts/b.md", "# B\n\nThe second text of b.\n")
+    blog.commit("Revise b", "2024-02-01T10:00:00+00:00")
+    blog.build()
+    _equals_cold(blog, site, tmp_path)
+    later = sorted((site / "changes/page").iterdir(), key=lambda p: -int(p.name))
+    html = "".join((page / "index.html").read_text() for page in [site / "changes", *later])
+    # Each post's oldest change is its last in the list: the three, of one date, by address.
+    added = [html.rindex(f'href="/posts/{name}/') for name in ("a", "b", "c")]
+    assert added == sorted(added)

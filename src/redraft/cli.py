@@ -17,20 +17,18 @@ from typing import ParamSpec, TypeVar
 
 import click
 
+# A command's own modules (authoring, check, serve) are imported inside it: `redraft build`,
+# which CI runs on every push, loads none of them.
 from . import history
 from ._text import plural
 from ._version import __version__
-from .authoring import new_post, post_history
 from .build import build_site, remove_build_products
-from .check import ERROR, committed_problems, summary
-from .check import check as check_posts
 from .config import build_now
 from .content import Post
 from .counts import count_trail
 from .diffs import as_text, plain_style
 from .errors import RedraftError
 from .scaffold import HOSTS, IGNORED, PUBLISHED_BRANCH, init_site
-from .serve import serve as serve_preview
 
 
 def _repository_root(ctx: click.Context, param: click.Parameter, value: Path) -> Path:
@@ -163,6 +161,9 @@ def build(
 def _check_note(root: Path, *, committed: bool) -> None:
     """One line for what `redraft check` would report about the posts just built: a build
     fails on broken front matter, but not on a link or image that leads nowhere."""
+    from .check import check as check_posts
+    from .check import committed_problems, summary
+
     problems = committed_problems(root) if committed else check_posts(root).problems
     if problems:
         command = "redraft check --committed" if committed else "redraft check"
@@ -221,6 +222,8 @@ def clean(root: Path) -> None:
 @_friendly
 def new(root: Path, title: str, tags: tuple[str, ...]) -> None:
     """Start a post: writes posts/<slug>.md with front matter."""
+    from .authoring import new_post
+
     path = new_post(root, title, tags)
     relative = path.relative_to(root.resolve())
     click.echo(f"Wrote {relative}")
@@ -240,6 +243,8 @@ def history_command(root: Path, post: str, show_diff: bool) -> None:
     POST is its path (from here or from the repository's top), its slug, its address
     (/posts/x/), or a path it had before it moved.
     """
+    from .authoring import post_history
+
     found = post_history(root, post)
     if found.asked_for:
         click.echo(f"{found.asked_for} moved: it is now {found.path}", err=True)
@@ -322,6 +327,9 @@ def check(root: Path, committed: bool, now_flag: str | None) -> None:
     of every file, and exits 1 if any is an error (warnings alone exit 0); then the scheduled
     posts: dated later than now, published by the first build on their date.
     """
+    from .check import ERROR, summary
+    from .check import check as check_posts
+
     checked = check_posts(root, committed=committed, now=build_now(now_flag).moment)
     for problem in checked.problems:
         click.secho(str(problem), fg="red" if problem.severity == ERROR else "yellow")
@@ -394,4 +402,6 @@ def init(root: Path, forge: str, requirement: str | None) -> None:
 @_friendly
 def serve(root: Path, host: str, port: int) -> None:
     """Preview the working tree, drafts included, rebuilding and reloading on every save."""
+    from .serve import serve as serve_preview
+
     serve_preview(root, host, port)

@@ -167,8 +167,7 @@ def read_inventory(
                 status = UNTRACKED if path in untracked else UNCOMMITTED
                 files[path] = Source(path, data, status=status)
 
-    for path in files:
-        check_file_name(path)
+    _check_file_names(files)
     sources = [s for path, s in sorted(files.items()) if path.endswith(".md")]
     assets = [Asset(path, s.data) for path, s in sorted(files.items()) if not path.endswith(".md")]
     return Inventory(
@@ -179,11 +178,23 @@ def read_inventory(
     )
 
 
+def _check_file_names(paths: Iterable[str]) -> None:
+    """A RedraftError for the first file name no web address can carry. All names are searched
+    at once, and one by one only if one may be bad: a site has tens of thousands of files."""
+    names = list(paths)
+    together = "/".join(names)  # "/" is in no file name, and allowed in every one
+    if _UNDECODED.search(together) or CONTROL_CHARACTERS.search(together):
+        for name in names:
+            check_file_name(name)
+
+
 def _read_committed(repo: git.Repo | None, path: str, blob: str) -> bytes:
     assert repo is not None  # a committed file comes from a repository
     return _unpointed(repo, path, history.read_blob(repo, blob))
 
 
+# A byte of a file name that is not UTF-8, as git's names are decoded (surrogateescape).
+_UNDECODED = re.compile("[\udc80-\udcff]")
 _LFS_POINTER = re.compile(
     rb"version https://git-lfs\.github\.com/spec/v1\noid sha256:([0-9a-f]{64})\nsize (\d+)\n"
 )
@@ -334,6 +345,8 @@ def _selection(posts: tuple[str, ...], exclude: tuple[str, ...], paths: Iterable
     excluded = [_pattern(p) for p in exclude]
 
     def chosen(path: str) -> bool:
+        if not excluded:  # the usual case: no prefixes to build for each of thousands of paths
+            return True
         parts = path.split("/")
         prefixes = ["/".join(parts[: n + 1]) for n in range(len(parts))]
         return not any(pattern.fullmatch(p) for pattern in excluded for p in prefixes)
