@@ -921,7 +921,7 @@ def revision_texts(
     def text(blob: str) -> str:
         if blob not in texts:
             data = blobs[blob] if blobs and blob in blobs else read_blob(repo, blob)
-            texts[blob] = CONTROL_CHARACTERS.sub("\ufffd", data.decode("utf-8", errors="replace"))
+            texts[blob] = blob_text(data)
         return texts[blob]
 
     for revision in trail.revisions:
@@ -929,6 +929,11 @@ def revision_texts(
             yield revision, text(revision.old_blob), text(revision.blob)
         else:
             yield revision, "", None
+
+
+def blob_text(data: bytes) -> str:
+    """A revision's text as its pages show it: what no page can carry is replaced."""
+    return CONTROL_CHARACTERS.sub("\ufffd", data.decode("utf-8", errors="replace"))
 
 
 def trail_blobs(trail: Trail) -> set[str]:

@@ -46,7 +46,6 @@ import git
 import jinja2
 
 from . import feeds, history, output, theme, trails, urls
-from ._text import CONTROL_CHARACTERS
 from ._version import __version__
 from .cache import Cache, PageRecord, SiteBuilt, cache_key
 from .config import Settings
@@ -1080,8 +1079,7 @@ class _Texts:
         if blob not in self._posts:
             assert self.repo is not None  # only a post with a trail has revisions
             data = self.blobs[blob] if blob in self.blobs else history.read_blob(self.repo, blob)
-            # As history.revision_texts reads a text: what no page can carry is replaced.
-            text = CONTROL_CHARACTERS.sub("\ufffd", data.decode("utf-8", errors="replace"))
+            text = history.blob_text(data)
             self._posts[blob] = parse_revision(blob, text, self.source, self.zone)
         return self._posts[blob]
 
