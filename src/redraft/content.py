@@ -25,7 +25,7 @@ import git
 import yaml
 
 from . import history, urls
-from ._text import CONTROL_CHARACTERS, check_file_name
+from ._text import CONTROL_CHARACTERS, check_file_name, check_file_names
 from ._version import __version__
 from .config import GLOB_CHARACTERS, Settings
 from .errors import RedraftError
@@ -167,7 +167,7 @@ def read_inventory(
                 status = UNTRACKED if path in untracked else UNCOMMITTED
                 files[path] = Source(path, data, status=status)
 
-    _check_file_names(files)
+    check_file_names(files)
     sources = [s for path, s in sorted(files.items()) if path.endswith(".md")]
     assets = [Asset(path, s.data) for path, s in sorted(files.items()) if not path.endswith(".md")]
     return Inventory(
@@ -178,23 +178,11 @@ def read_inventory(
     )
 
 
-def _check_file_names(paths: Iterable[str]) -> None:
-    """A RedraftError for the first file name no web address can carry. All names are searched
-    at once, and one by one only if one may be bad: a site has tens of thousands of files."""
-    names = list(paths)
-    together = "/".join(names)  # "/" is in no file name, and allowed in every one
-    if _UNDECODED.search(together) or CONTROL_CHARACTERS.search(together):
-        for name in names:
-            check_file_name(name)
-
-
 def _read_committed(repo: git.Repo | None, path: str, blob: str) -> bytes:
     assert repo is not None  # a committed file comes from a repository
     return _unpointed(repo, path, history.read_blob(repo, blob))
 
 
-# A byte of a file name that is not UTF-8, as git's names are decoded (surrogateescape).
-_UNDECODED = re.compile("[\udc80-\udcff]")
 _LFS_POINTER = re.compile(
     rb"version https://git-lfs\.github\.com/spec/v1\noid sha256:([0-9a-f]{64})\nsize (\d+)\n"
 )
