@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -71,16 +71,8 @@ class Cache:
     def prefetch(self, keys: Iterable[str]) -> None:
         """Read these entries ahead, a few queries for all: a rebuild looks up one render per
         post, and a query each costs more than the lookup."""
-        wanted = list(keys)
-        if self._db is None:
-            return
-        for at in range(0, len(wanted), _KEYS_PER_QUERY):
-            chunk = wanted[at : at + _KEYS_PER_QUERY]
-            query = f"SELECT key, value FROM entries WHERE key IN ({','.join('?' * len(chunk))})"
-            try:
-                found = dict(self._db.execute(query, chunk).fetchall())
-            except sqlite3.Error:
-                return
+        for chunk, rows in self._rows("key, value", list(keys)):
+            found = dict(rows)
             self._ahead.update((key, found.get(key)) for key in chunk)
 
     def rendered(self, key: str) -> Rendered | None:
@@ -108,16 +100,23 @@ class Cache:
         rebuild reads a text from git only when something made from it is missing."""
         wanted = list(keys)
         found = {key for key in wanted if key in self.new}
-        if self._db is None:
-            return found
-        for at in range(0, len(wanted), _KEYS_PER_QUERY):
-            chunk = wanted[at : at + _KEYS_PER_QUERY]
-            query = f"SELECT key FROM entries WHERE key IN ({','.join('?' * len(chunk))})"
-            try:
-                found.update(key for (key,) in self._db.execute(query, chunk).fetchall())
-            except sqlite3.Error:
-                return found
+        for _, rows in self._rows("key", wanted):
+            found.update(key for (key,) in rows)
         return found
+
+    def _rows(self, columns: str, keys: list[str]) -> Iterator[tuple[list[str], list[Any]]]:
+        """Each chunk of `keys` with the rows of `columns` the cache holds for it, a query per
+        chunk (SQLite bounds a query's parameters); none after a query fails."""
+        if self._db is None:
+            return
+        for at in range(0, len(keys), _KEYS_PER_QUERY):
+            chunk = keys[at : at + _KEYS_PER_QUERY]
+            query = f"SELECT {columns} FROM entries WHERE key IN ({','.join('?' * len(chunk))})"
+            try:
+                rows = self._db.execute(query, chunk).fetchall()
+            except sqlite3.Error:
+                return
+            yield chunk, rows
 
     def render_head(self, key: str) -> tuple[int, tuple[tuple[str, str], ...]] | None:
         """A render's word count and section fingerprints, saved apart from its HTML: a living
