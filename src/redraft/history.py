@@ -613,7 +613,9 @@ class _Text:
         return self._solid
 
     def words_differ(self, other: _Text) -> bool:
-        """`_words_changed`, with each text's blanks removed once however often it is compared."""
+        """Whether the words differ, line endings and blanks (trailing or not) set aside. Texts
+        that differ without their blanks are told apart first, cheaply; each text's blanks are
+        removed once however often it is compared."""
         return self.solid != other.solid or self.data.split() != other.data.split()
 
 
@@ -633,11 +635,8 @@ _BLANKS = b" \t\r\n\f\v"  # what bytes.split() splits on
 
 
 def _words_changed(old: bytes, new: bytes) -> bool:
-    """Whether the words differ, line endings and blanks (trailing or not) set aside. Texts that
-    differ without their blanks are told apart first, cheaply."""
-    if old.translate(None, _BLANKS) != new.translate(None, _BLANKS):
-        return True
-    return old.split() != new.split()
+    """Whether the words differ (see `_Text.words_differ`)."""
+    return _Text(old).words_differ(_Text(new))
 
 
 def resolved_by_hand(parents: list[str], result: str) -> bool:
